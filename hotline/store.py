@@ -267,6 +267,8 @@ class Store:
         self.bell = Bell()
         if self.target.kind == "sqlite":
             self.factory: Any = SQLiteFactory(self.env)
+            # One writer at a time on SQLite: wait for it as long as PostgreSQL waits for its lock.
+            self.factory.datastore.pool.pool_timeout = 30.0
             self.recorder: Any = SQLiteRecorder(self.factory.datastore, events_table_name="stored_events")
         else:
             self.factory = PostgresFactory(self.env)

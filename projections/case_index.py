@@ -86,12 +86,15 @@ class CaseIndex(SqlView):
             "CREATE INDEX IF NOT EXISTS case_alarms_fire ON {case_alarms} (fire_us)",
         ]
 
-    def apply(self, cursor: Cursor, notifications: Sequence[Notification]) -> None:
+    def prepare(self, notifications: Sequence[Notification]) -> list[Case]:
+        """The cases concerned, each loaded once per batch (latest state; idempotent rewrite)."""
         case_ids = list(dict.fromkeys(n.originator_id for n in notifications))
-        for case_id in case_ids:
-            case = self.reader.repository.get(case_id)
-            if isinstance(case, Case):
-                self._write(cursor, case)
+        loaded = [self.reader.repository.get(case_id) for case_id in case_ids]
+        return [case for case in loaded if isinstance(case, Case)]
+
+    def apply(self, cursor: Cursor, prepared: list[Case]) -> None:
+        for case in prepared:
+            self._write(cursor, case)
 
     def _write(self, cursor: Cursor, case: Case) -> None:
         key = str(case.id)

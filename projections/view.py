@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from abc import abstractmethod
 from collections.abc import Sequence
+from typing import Any
 
 from eventsourcing.persistence import IntegrityError, Notification
 
@@ -39,18 +40,23 @@ class SqlView(Follower):
     def schema(self) -> list[str]:
         """CREATE TABLE / INDEX statements (``IF NOT EXISTS``), with ``{table}`` placeholders."""
 
+    def prepare(self, notifications: Sequence[Notification]) -> Any:
+        """Work out what to write, before the write transaction opens (keep that one short)."""
+        return notifications
+
     @abstractmethod
-    def apply(self, cursor: Cursor, notifications: Sequence[Notification]) -> None:
-        """Write the view's rows for these events."""
+    def apply(self, cursor: Cursor, prepared: Any) -> None:
+        """Write the view's rows for what ``prepare`` worked out."""
 
     def tracked(self) -> int:
         rows = self.sql.query("SELECT position FROM {t} WHERE name=?", (self.name,), t=TRACKING)
         return int(rows[0]["position"]) if rows else 0
 
     def handle(self, notifications: Sequence[Notification], upto: int) -> None:
+        prepared = self.prepare(notifications) if notifications else None
         with self.sql.transaction() as cursor:
             if notifications:
-                self.apply(cursor, notifications)
+                self.apply(cursor, prepared)
             moved = cursor.fetch(
                 "INSERT INTO {t} (name, position) VALUES (?, ?) ON CONFLICT (name) DO UPDATE "
                 "SET position = excluded.position WHERE {t}.position < excluded.position RETURNING position",

@@ -1,0 +1,123 @@
+"""From domain objects to response bodies, with requester data shown by role."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from cases.actors import Actor
+from cases.case import Case
+from cases.events import CaseEvent
+from cases.model import Requester
+from cases.privacy import requester_for
+from api.schemas import CaseOut, HistoryEvent, UrgingOut
+
+ENVELOPE = {"originator_id", "originator_version", "timestamp", "actor"}
+
+
+def present_case(case: Case, actor: Actor) -> dict[str, Any]:
+    current = case.rounds[-1] if case.rounds else None
+    return CaseOut(
+        id=str(case.id),
+        number=case.number,
+        status=case.status,
+        version=case.version,
+        channel=case.channel,
+        category=case.category,
+        summary=case.summary,
+        content=case.content,
+        urgency=case.urgency,
+        flags=list(case.flags),
+        confidential=case.confidential,
+        unclear=case.unclear,
+        requester=requester_for(case.requester, confidential=case.confidential, roles=actor.roles),
+        accepted_at=case.accepted_at,
+        lead_unit=current.lead_unit if current else None,
+        co_units=list(current.co_units) if current else [],
+        round=case.round,
+        deadline=_deadline(case),
+        overdue=case.overdue,
+        supervision={
+            "required": case.supervised,
+            "grounds": sorted({g.ground for g in case.grounds}),
+            "details": [g.model_dump(mode="json") for g in case.grounds],
+            "unmet": [u.n for u in case.unmet_supervision()],
+        },
+        urgings=[_urging(u) for u in case.urgings],
+        extension_requests=_dump(case.extension_requests),
+        justifications=_dump(case.justifications),
+        returns=_dump(case.returns),
+        signatures=_dump(current.signatures) if current else [],
+        reply=current.reply.model_dump(mode="json") if current and current.reply else None,
+        revisits=_dump(case.revisits),
+        rounds=[_round(r) for r in case.rounds],
+        redo_attributions=_dump(case.redo_attributions),
+        contributions=_dump(case.contributions),
+        rectification_proposals=_dump(case.rectifications),
+        escalations=_dump(case.escalations),
+        tracking=case.city_tracking.model_dump(mode="json") if case.city_tracking else None,
+        cooperation_issues=_dump(case.cooperation_issues),
+        superior_feedback=_dump(case.superior_feedback),
+        response_deadline=current.response.model_dump(mode="json") if current and current.response else None,
+        closed_at=case.closed_at,
+        allowed_actions=case.allowed_actions(),
+    ).model_dump(mode="json")
+
+
+def _deadline(case: Case) -> dict[str, Any]:
+    if not case.rounds:
+        return {}
+    current = case.rounds[-1]
+    deadline = current.deadline
+    out: dict[str, Any] = {
+        "due_date": deadline.due_date,
+        "rule": deadline.rule,
+        "working_days": deadline.working_days,
+        "lapses_at": deadline.lapses_at,
+        "lapsed_at": deadline.lapsed_at,
+        "provisional": deadline.provisional,
+        "calendar_version": deadline.calendar_version,
+        "overdue_mark_date": deadline.overdue_mark_date,
+    }
+    if current.response is not None:
+        out["due_at"] = current.response.due_at
+        out["response_rule"] = current.response.rule
+    return out
+
+
+def _urging(urging: Any) -> UrgingOut:
+    state = "met" if urging.met_at else "lapsed" if urging.lapsed_at else "pending"
+    return UrgingOut(
+        **urging.model_dump(include=set(UrgingOut.model_fields) - {"state", "signed_by"}),
+        state=state,
+        signed_by=[s.model_dump() for s in urging.signed_by],
+    )
+
+
+def _round(handling_round: Any) -> dict[str, Any]:
+    return handling_round.model_dump(mode="json", exclude={"signatures"})
+
+
+def _dump(items: list[Any]) -> list[dict[str, Any]]:
+    return [item.model_dump(mode="json") for item in items]
+
+
+def present_history(case: Case, events: list[tuple[int, CaseEvent]], actor: Actor) -> list[dict[str, Any]]:
+    return [
+        HistoryEvent(
+            version=event.originator_version,
+            type=type(event).__name__,
+            recorded_at=event.timestamp,
+            actor=event.actor.model_dump(mode="json"),
+            data=_data(event, case, actor),
+            position=position,
+        ).model_dump(mode="json")
+        for position, event in events
+    ]
+
+
+def _data(event: CaseEvent, case: Case, actor: Actor) -> dict[str, Any]:
+    data = event.model_dump(mode="json", exclude=ENVELOPE)
+    if "requester" in data:
+        requester = Requester.model_validate(data["requester"])
+        data["requester"] = requester_for(requester, confidential=case.confidential, roles=actor.roles)
+    return data

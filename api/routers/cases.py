@@ -1,0 +1,86 @@
+"""Cases: accept, read (now, at a version, as of an instant), history, and the filtered list."""
+
+from __future__ import annotations
+
+from typing import Annotated
+from uuid import UUID
+
+from fastapi import APIRouter, Query
+from fastapi.responses import Response
+from pydantic import AwareDatetime
+
+from api.deps import ActorDep, CommandDep, Consistent, HotlineDep, respond, roles
+from api.presenters import present_case, present_history
+from api.schemas import CaseIn, CaseOut, CasePage, HistoryOut
+from cases.errors import Forbidden, InvalidInput, NotFound
+from cases.model import Requester, Status
+from projections.case_index import ListFilter
+
+router = APIRouter(prefix="/v1/cases", tags=["cases"])
+
+
+def case_uuid(case_id: str) -> UUID:
+    """A case id from the path; anything that is not one is simply not found."""
+    try:
+        return UUID(case_id)
+    except ValueError:
+        raise NotFound("case", case_id) from None
+
+
+@router.post("", status_code=201, response_model=CaseOut, dependencies=[roles("agent", "center")])
+def accept_case(body: CaseIn, cmd: CommandDep) -> Response:
+    """Accept a citizen's request as a case (登记)."""
+    fields = body.model_dump(exclude={"requester"})
+    return cmd.run(
+        lambda ctx: cmd.hotline.cases.accept(**fields, requester=Requester(**body.requester.model_dump()), ctx=ctx),
+        lambda recorded: (201, present_case(recorded.aggregate, cmd.actor)),
+    )
+
+
+@router.get("", response_model=CasePage, dependencies=[Consistent])
+def list_cases(
+    hotline: HotlineDep,
+    actor: ActorDep,
+    unit: str | None = None,
+    status: Status | None = None,
+    overdue: bool | None = None,
+    supervised: bool | None = None,
+    month: Annotated[str | None, Query(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", description="month of acceptance")] = None,
+    page_size: Annotated[int, Query(ge=1, le=500)] = 50,
+    page_token: str | None = None,
+) -> Response:
+    """Cases, newest accepted first; a unit sees only the cases that are or were dispatched to it."""
+    if actor.is_unit_member:
+        if unit is not None and unit != actor.unit:
+            raise Forbidden("a unit sees only its own cases")
+        unit = actor.unit
+    items, token = hotline.index.list(
+        ListFilter(unit=unit, status=status, overdue=overdue, supervised=supervised, month=month),
+        page_size=page_size,
+        page_token=page_token,
+    )
+    return respond(200, CasePage(items=items, next_page_token=token).model_dump(mode="json"))
+
+
+@router.get("/{case_id}", response_model=CaseOut, dependencies=[Consistent])
+def get_case(
+    case_id: str,
+    hotline: HotlineDep,
+    actor: ActorDep,
+    as_of: AwareDatetime | None = None,
+    version: Annotated[int | None, Query(ge=1)] = None,
+) -> Response:
+    """The case now, or as it stood at ``as_of`` (an instant) or at ``version``."""
+    if as_of is not None and version is not None:
+        raise InvalidInput("as_of", "ask for as_of or version, not both")
+    case = hotline.cases.case(case_uuid(case_id), actor, as_of=as_of, version=version)
+    return respond(200, present_case(case, actor))
+
+
+@router.get("/{case_id}/history", response_model=HistoryOut, dependencies=[Consistent])
+def case_history(case_id: str, hotline: HotlineDep, actor: ActorDep) -> Response:
+    """Every event of the case in order: version, type, recorded_at, actor, data, position."""
+    uuid = case_uuid(case_id)
+    events = hotline.cases.history(uuid, actor)
+    case = hotline.cases.case(uuid, actor)
+    return respond(200, {"id": str(uuid), "items": present_history(case, events, actor)})

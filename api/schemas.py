@@ -1,0 +1,351 @@
+"""Request and response bodies of the HTTP contract (``../shared/API.md``), with examples.
+
+Inputs refuse unknown fields, so a misspelt field is a 422 naming it rather than silently ignored.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any, Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+from cases.calendar import AmendmentKind
+from cases.model import Flag, Outcome, Satisfaction, Status, Urgency
+from cases.supervision import Method
+from cases.units import UnitKind
+
+Text = Field(min_length=1, max_length=2000)
+Ident = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:-]*$")
+
+
+class In(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+# ----------------------------------------------------------------- reference data
+
+
+class UnitIn(In):
+    id: str = Ident
+    name: str = Field(min_length=1, max_length=100)
+    kind: UnitKind
+    parent_id: str | None = None
+    superior_id: str | None = None
+
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"id": "U-ENV", "name": "市生态环境局", "kind": "member"}]}
+    )
+
+
+class StaffIn(In):
+    id: str = Ident
+    name: str = Field(min_length=1, max_length=50)
+    position: str | None = Field(default=None, max_length=100)
+    responsible_leader: bool = False
+
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"id": "env-lead", "name": "李四", "position": "副局长", "responsible_leader": True}]}
+    )
+
+
+class CalendarIn(In):
+    holidays: list[date] = []
+    workdays: list[date] = []
+    kind: AmendmentKind | None = None
+    reason: str = Field(default="", max_length=500)
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"holidays": ["2026-12-31"], "workdays": [], "kind": "local", "reason": "flood closure"}]
+        }
+    )
+
+
+class ClockIn(In):
+    now: AwareDatetime
+
+
+class UnitOut(BaseModel):
+    id: str
+    name: str
+    kind: UnitKind
+    parent_id: str | None
+    superior_id: str | None
+    registered_at: datetime
+    staff: list[dict[str, Any]] | None = None
+    version: int | None = None
+    position: int | None = None
+
+
+# ------------------------------------------------------------------------ cases
+
+
+class RequesterIn(In):
+    name: str = Field(min_length=1, max_length=50)
+    phone: str = Field(min_length=5, max_length=20, pattern=r"^\+?[0-9][0-9 -]{3,18}[0-9]$")
+    id_number: str | None = Field(default=None, min_length=6, max_length=20, pattern=r"^[0-9]{6,17}[0-9Xx]$")
+    address: str | None = Field(default=None, max_length=200)
+
+
+class CaseIn(In):
+    channel: str = Field(min_length=1, max_length=32)
+    category: str = Field(min_length=1, max_length=64)
+    summary: str = Field(min_length=1, max_length=200)
+    content: str = Field(min_length=1, max_length=5000)
+    urgency: Urgency = "normal"
+    requester: RequesterIn
+    confidential: bool = False
+    unclear: bool = False
+    """The request is unclear (Art. 12(1) may apply if it is also confidential)."""
+    flags: list[Flag] = []
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "channel": "phone",
+                    "category": "环境保护",
+                    "summary": "夜间施工噪音扰民",
+                    "content": "章贡区某工地每晚十点后仍在施工，噪音很大。",
+                    "urgency": "normal",
+                    "requester": {"name": "张三", "phone": "13812345678"},
+                    "confidential": False,
+                    "flags": ["hot"],
+                }
+            ]
+        }
+    )
+
+
+class DispatchIn(In):
+    lead_unit: str = Field(min_length=1)
+    co_units: list[str] = []
+    working_days: int | None = Field(default=None, ge=1, le=60)
+    response_hours: int | None = Field(default=None, ge=1, le=72)
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{"lead_unit": "U-ENV", "co_units": ["U-URBAN"]}]})
+
+
+class EmptyIn(In):
+    pass
+
+
+class ReasonIn(In):
+    reason: str = Text
+
+
+class NoteIn(In):
+    note: str = Text
+
+
+class ExtensionIn(In):
+    working_days: int = Field(ge=1, le=30)
+    reason: str = Text
+
+
+class ApprovalIn(In):
+    approved: bool
+    reason: str = Field(default="", max_length=2000)
+
+
+class AcceptanceIn(In):
+    accepted: bool
+    reason: str = Field(default="", max_length=2000)
+
+
+class SignedShareIn(In):
+    unit: str = Field(min_length=1)
+    share: str = Field(default="", max_length=500)
+
+
+class UrgingIn(In):
+    method: Method
+    unit: str = Field(min_length=1)
+    note: str = Field(default="", max_length=2000)
+    due_date: date | None = None
+    signed_by: list[str | SignedShareIn] = []
+    """On-site coordination: each responsible unit that signed the confirmation sheet (with its share)."""
+    instruction: str | None = Field(default=None, max_length=2000)
+    """Leader dispatch: the city leader's instruction."""
+    leader: str | None = Field(default=None, max_length=50)
+    addressee: str | None = Field(default=None, max_length=64)
+    received_at: AwareDatetime | None = None
+    """A receipt later than the instant the center records the urging."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {"method": "sms", "unit": "U-ENV", "note": "请尽快办结"},
+                {
+                    "method": "onsite_coordination",
+                    "unit": "U-ENV",
+                    "due_date": "2026-10-16",
+                    "signed_by": [{"unit": "U-ENV", "share": "牵头整改"}, {"unit": "U-URBAN", "share": "配合执法"}],
+                },
+                {"method": "leader_dispatch", "unit": "U-ENV", "due_date": "2026-10-15", "instruction": "限期解决", "leader": "王副市长"},
+            ]
+        }
+    )
+
+
+class SupervisionIn(In):
+    ground: str = Field(description="only 6(5) is recorded by hand")
+    reason: str = Text
+
+
+class RectificationIn(In):
+    unit: str = Field(min_length=1)
+    proposal: str = Text
+    kind: Literal["reminder", "rectification"] = "rectification"
+
+
+class CooperationIssueIn(In):
+    unit: str = Field(min_length=1)
+    note: str = Text
+
+
+class ReplyIn(In):
+    content: str = Field(min_length=1, max_length=5000)
+    outcome: Outcome
+
+
+class RevisitIn(In):
+    satisfied: bool
+    reply_matches_facts: bool
+    note: str = Field(default="", max_length=2000)
+    satisfaction: Satisfaction | None = None
+
+
+class RedoIn(In):
+    reason: str = Text
+    working_days: int | None = Field(default=None, ge=1, le=60)
+
+
+class RedoAttributionIn(In):
+    unit_at_fault: bool
+    reason: str = Text
+
+
+class DeadlineOut(BaseModel):
+    due_date: date | None = None
+    due_at: datetime | None = None
+    """The emergency response deadline (an instant), for emergency cases."""
+    rule: str | None = None
+    response_rule: str | None = None
+    working_days: int | None = None
+    lapses_at: datetime | None = None
+    lapsed_at: datetime | None = None
+    provisional: bool = False
+    calendar_version: int | None = None
+    overdue_mark_date: date | None = None
+
+
+class SupervisionOut(BaseModel):
+    required: bool
+    grounds: list[str]
+    details: list[dict[str, Any]]
+    unmet: list[int]
+    """Numbers of the urgings whose deadline lapsed unmet (Art. 11(8))."""
+
+
+class UrgingOut(BaseModel):
+    n: int
+    method: str
+    article: str
+    unit: str
+    addressee: str | None
+    at: datetime
+    received_at: datetime
+    due_date: date
+    rule: str
+    provisional: bool
+    state: Literal["pending", "met", "lapsed"]
+    met_at: datetime | None
+    lapsed_at: datetime | None
+    round: int
+    signed_by: list[dict[str, Any]]
+    instruction: str | None
+    leader: str | None
+    note: str
+
+
+class CaseOut(BaseModel):
+    id: str
+    number: str
+    status: Status
+    version: int
+    position: int | None = None
+    channel: str
+    category: str
+    summary: str
+    content: str
+    urgency: Urgency
+    flags: list[str]
+    confidential: bool
+    unclear: bool
+    requester: dict[str, Any] | None
+    accepted_at: datetime
+    lead_unit: str | None
+    co_units: list[str]
+    round: int
+    deadline: DeadlineOut
+    overdue: bool
+    supervision: SupervisionOut
+    urgings: list[UrgingOut]
+    extension_requests: list[dict[str, Any]]
+    justifications: list[dict[str, Any]]
+    returns: list[dict[str, Any]]
+    signatures: list[dict[str, Any]]
+    reply: dict[str, Any] | None
+    revisits: list[dict[str, Any]]
+    rounds: list[dict[str, Any]]
+    redo_attributions: list[dict[str, Any]]
+    contributions: list[dict[str, Any]]
+    rectification_proposals: list[dict[str, Any]]
+    escalations: list[dict[str, Any]]
+    tracking: dict[str, Any] | None
+    cooperation_issues: list[dict[str, Any]]
+    superior_feedback: list[dict[str, Any]]
+    response_deadline: dict[str, Any] | None
+    closed_at: datetime | None
+    allowed_actions: list[str]
+
+
+class CaseItem(BaseModel):
+    id: str
+    number: str
+    status: Status
+    urgency: Urgency
+    category: str
+    summary: str
+    lead_unit: str | None
+    co_units: list[str]
+    round: int
+    due_date: date | None
+    overdue: bool
+    supervised: bool
+    grounds: list[str]
+    unmet_supervision: int
+    next_deadline_at: datetime | None
+    accepted_at: datetime | None
+    version: int
+
+
+class CasePage(BaseModel):
+    items: list[CaseItem]
+    next_page_token: str | None
+
+
+class HistoryEvent(BaseModel):
+    version: int
+    type: str
+    recorded_at: datetime
+    actor: dict[str, Any]
+    data: dict[str, Any]
+    position: int
+
+
+class HistoryOut(BaseModel):
+    id: str
+    items: list[HistoryEvent]

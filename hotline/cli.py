@@ -1,0 +1,108 @@
+"""The ``hotline`` command: ``serve`` the API, print a ``token``.
+
+Configuration comes from ``HOTLINE_*`` environment variables (see README); a missing JWT secret
+or cipher key is generated into ``./var/`` on first use, so ``hotline serve`` works out of the box.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from datetime import timedelta
+
+from api.auth import issue_token
+from cases.actors import ROLES
+from hotline.settings import Settings
+
+DEMO_ROLES = {
+    "agent": ("agent-01", "GZ-CENTER"),
+    "center": ("center-01", "GZ-CENTER"),
+    "unit_handler": ("env-handler", "U-ENV"),
+    "unit_leader": ("env-leader", "U-ENV"),
+    "city_gov": ("gov-01", "GZ-GOV"),
+    "discipline": ("cdi-01", "GZ-CDI"),
+    "auditor": ("audit-01", "GZ-AUDIT"),
+    "admin": ("admin-01", "GZ-CENTER"),
+}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="hotline",
+        description="Supervision and accountability backend of the 12345 hotline (赣市府办发〔2022〕25号).",
+        epilog="Configuration: HOTLINE_DATABASE_URL, HOTLINE_JWT_SECRET, HOTLINE_CIPHER_KEY, HOTLINE_CLOCK, "
+        "HOTLINE_CLOCK_START (see README).",
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    serve = commands.add_parser("serve", help="start the HTTP service")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--demo", action="store_true", help="load a small demo on first start (empty store only)")
+
+    token = commands.add_parser("token", help="print a bearer token (HS256 JWT)")
+    token.add_argument("--sub", required=True, help="staff id")
+    token.add_argument("--unit", default=None, help="unit id (required for unit roles)")
+    token.add_argument("--role", action="append", required=True, choices=ROLES, help="repeat for several roles")
+    token.add_argument("--ttl-hours", type=int, default=None, help="validity (default HOTLINE_TOKEN_TTL_HOURS or 12)")
+
+    args = parser.parse_args(argv)
+    settings = Settings.from_env().with_generated_secrets()
+    if args.command == "token":
+        return _token(settings, args)
+    return _serve(settings, args)
+
+
+def _token(settings: Settings, args: argparse.Namespace) -> int:
+    from hotline.clock import SystemClock
+
+    ttl = timedelta(hours=args.ttl_hours or settings.token_ttl_hours)
+    try:
+        print(issue_token(settings.jwt_secret, sub=args.sub, unit=args.unit, roles=args.role, now=SystemClock().now(), ttl=ttl))
+    except ValueError as error:
+        print(f"hotline token: {error}", file=sys.stderr)
+        return 2
+    return 0
+
+
+def _serve(settings: Settings, args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from api.app import create_app
+    from hotline.bootstrap import bootstrap
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    hotline = bootstrap(settings)
+    if args.demo and hotline.store.head() == 0:
+        from hotline.demo import load_demo
+
+        print("Loading the demo (first start) ...", flush=True)
+        summary = load_demo(hotline)
+        print(f"  {summary}", flush=True)
+    hotline.start()
+    _print_banner(settings, hotline, args)
+    app = create_app(settings, hotline=hotline)
+    try:
+        uvicorn.run(app, host=args.host, port=args.port, log_level="info")
+    finally:
+        hotline.close()
+    return 0
+
+
+def _print_banner(settings: Settings, hotline: object, args: argparse.Namespace) -> None:
+    from hotline.clock import SystemClock
+
+    base = f"http://{args.host}:{args.port}"
+    print(f"\nhotline on {settings.database.describe()}; clock: {settings.clock}")
+    print(f"API docs: {base}/docs   OpenAPI: {base}/openapi.json   health: {base}/health")
+    print("Ready tokens, one per role (valid 12 hours):")
+    now = SystemClock().now()
+    for role, (sub, unit) in DEMO_ROLES.items():
+        token = issue_token(settings.jwt_secret, sub=sub, unit=unit, roles=[role], now=now, ttl=timedelta(hours=12))
+        print(f"  {role:<13} {sub:<12} {unit:<10} {token}")
+    print(flush=True)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
