@@ -1,0 +1,151 @@
+"""The event log on SQLite and PostgreSQL: encryption at rest, upcasting, snapshots, positions, idempotency."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+from uuid import uuid4
+
+import pytest
+from eventsourcing.persistence import IntegrityError, StoredEvent
+from eventsourcing.utils import get_topic
+
+from cases.aggregate import DomainEvent, Snapshot
+from cases.case import Case
+from hotline.application import Context, IdempotencyClaim
+from hotline.bootstrap import bootstrap
+from hotline.settings import Settings
+from tests.builders import AGENT, CENTER, handler
+from tests.conftest import later, make_settings
+from tests.world import accept, ctx, seed_units
+
+pytestmark = pytest.mark.storage
+
+
+def raw_states(hotline: Any) -> list[bytes]:
+    table = "stored_events" if hotline.store.target.kind == "sqlite" else "hotline_events"
+    rows = hotline.store.sql.query("SELECT state FROM {t}", t=table)
+    return [bytes(row["state"]) for row in rows]
+
+
+def test_requester_data_is_encrypted_at_rest(hotline: Any) -> None:
+    seed_units(hotline)
+    accept(hotline)
+    states = raw_states(hotline)
+    assert states
+    for state in states:
+        assert b"13812345678" not in state
+        assert "张三".encode() not in state
+        assert b"Accepted" not in state
+
+
+def test_without_a_cipher_key_the_same_check_would_fail(database_url: str) -> None:
+    plain = bootstrap(make_settings(database_url, cipher_key=""))
+    try:
+        accept(plain)
+        assert any(b"13812345678" in state for state in raw_states(plain))
+    finally:
+        plain.close()
+
+
+class Noted(DomainEvent):
+    """A test event whose v2 renamed ``text`` to ``note`` and added ``source``."""
+
+    class_version: ClassVar[int] = 2
+    note: str
+    source: str
+
+    @staticmethod
+    def upcast_v1_v2(state: dict[str, Any]) -> None:
+        state["note"] = state.pop("text")
+        state["source"] = "legacy"
+
+
+def test_old_event_versions_are_upcast_on_read(hotline: Any) -> None:
+    mapper, recorder = hotline.store.mapper, hotline.store.recorder
+    originator = uuid4()
+    v1_state = {"timestamp": "2026-09-28T09:00:00+08:00", "actor": AGENT.model_dump(mode="json"), "text": "old"}
+    recorder.insert_events(
+        [StoredEvent(originator_id=originator, originator_version=1, topic=get_topic(Noted), state=mapper.encode_state(v1_state))]
+    )
+    (event,) = [mapper.to_domain_event(s) for s in recorder.select_events(originator)]
+    assert isinstance(event, Noted)
+    assert (event.note, event.source) == ("old", "legacy")
+    assert event.timestamp == later()
+    stored = mapper.to_stored_event(event)
+    assert mapper.decode_state(stored.state)["class_version"] == 2
+
+
+def test_a_snapshot_gives_the_same_case_as_its_events(database_url: str) -> None:
+    hotline = bootstrap(make_settings(database_url, snapshot_interval=4))
+    try:
+        seed_units(hotline)
+        case_id = accept(hotline)
+        cases = hotline.cases
+        cases.dispatch(case_id, lead_unit="U1", co_units=["U2"], working_days=None, response_hours=None, ctx=ctx(CENTER))
+        cases.sign(case_id, ctx(handler("U1")))
+        cases.sign(case_id, ctx(handler("U2"), later(hours=1)))
+        cases.urge(case_id, method="sms", unit="U1", note="", due_date=None, signed_by=[], instruction=None, leader=None, addressee=None, received_at=None, ctx=ctx(CENTER, later(1)))
+        cases.record_time_facts(case_id, until=later(30), now=None)
+        snapshots = list(hotline.store.snapshots.get(case_id))
+        assert [s.originator_version for s in snapshots] == [4, 8]
+        assert all(isinstance(s, Snapshot) for s in snapshots)
+        from_events = None
+        for event in hotline.store.events.get(case_id):
+            from_events = event.mutate(from_events)
+        via_snapshot = snapshots[-1].mutate(None)
+        for event in hotline.store.events.get(case_id, gt=snapshots[-1].originator_version):
+            via_snapshot = event.mutate(via_snapshot)
+        assert via_snapshot.version == from_events.version == 9
+        assert via_snapshot.state() == from_events.state()
+    finally:
+        hotline.close()
+
+
+def test_positions_are_one_sequence_across_aggregates(hotline: Any) -> None:
+    seed_units(hotline)
+    first = accept(hotline)
+    second = accept(hotline)
+    positions = [p for case_id in (first, second) for p, _ in hotline.store.positioned_events(case_id)]
+    assert positions == sorted(positions) and len(set(positions)) == len(positions)
+    assert hotline.store.head() == max(positions)
+
+
+def test_the_idempotency_answer_commits_with_the_events_or_not_at_all(hotline: Any) -> None:
+    seed_units(hotline)
+    case_id = accept(hotline)
+    claim = IdempotencyClaim("center-1", "key-1", "fp", lambda recorded: (200, {"version": recorded.version}))
+    first = hotline.cases.dispatch(case_id, lead_unit="U1", co_units=[], working_days=None, response_hours=None, ctx=Context(actor=CENTER, now=later(), idempotency=claim))
+    answer = hotline.store.answer("center-1", "key-1")
+    assert answer is not None and answer.position == first.position and answer.status == 200
+    assert b"version" not in hotline.store.recorder.select_answer("center-1", "key-1").body  # encrypted too
+    # a command whose events cannot be saved stores no answer either
+    case = hotline.cases.repository.get(case_id)
+    case.sign(now=later(1), actor=handler("U1"))
+    stale = hotline.cases.repository.get(case_id)
+    stale.sign(now=later(1), actor=handler("U1"))
+    hotline.cases.save(case)
+    with pytest.raises(IntegrityError):
+        hotline.cases.save(stale, idempotency=_record("key-2"))
+    assert hotline.store.answer("center-1", "key-2") is None
+
+
+def _record(key: str) -> Any:
+    from hotline.store import IdempotencyRecord
+
+    return IdempotencyRecord("center-1", key, "fp", 200, b"{}", later())
+
+
+def test_settings_read_only_hotline_variables() -> None:
+    settings = Settings.from_env({"HOTLINE_DATABASE_URL": "postgresql://u:p%40ss@db:5433/h?schema=s", "PATH": "/bin"})
+    target = settings.database
+    assert (target.kind, target.host, target.port, target.user, target.password, target.dbname, target.schema_name) == (
+        "postgres", "db", 5433, "u", "p@ss", "h", "s"
+    )
+    assert "p@ss" not in target.describe()
+    with pytest.raises(ValueError):
+        Settings(database_url="mysql://x").database
+
+
+def test_context_is_plain_data() -> None:
+    context = Context(actor=CENTER, now=later())
+    assert context.expected_version is None and context.idempotency is None
