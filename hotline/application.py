@@ -14,6 +14,9 @@ from datetime import datetime
 from typing import Any, Generic, TypeVar
 from uuid import UUID
 
+import random
+import time
+
 import orjson
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.persistence import IntegrityError
@@ -26,7 +29,7 @@ from hotline.store import IdempotencyKeyTaken, IdempotencyRecord, Store
 
 T = TypeVar("T")
 A = TypeVar("A", bound=Aggregate)
-MAX_ATTEMPTS = 8
+MAX_ATTEMPTS = 30
 
 
 @dataclass(frozen=True)
@@ -134,6 +137,7 @@ class HotlineApplication(Application):
                 if ctx.expected_version is not None:
                     raise VersionMismatch(ctx.expected_version, version) from None
                 self._evict(aggregates)
+                _back_off(_attempt)
                 continue
             result.position = max((r.notification.id for r in recordings), default=0) or self.store.head()
             return result
@@ -166,3 +170,8 @@ class HotlineApplication(Application):
                     cache.get(aggregate.id, evict=True)
                 except KeyError:
                     pass
+
+
+def _back_off(attempt: int) -> None:
+    """Spread retries of a contended aggregate (e.g. the day's case numbers) so one of them wins."""
+    time.sleep(random.uniform(0, 0.002 * (attempt + 1)))  # noqa: S311 - jitter, not security

@@ -43,8 +43,6 @@ class Hotline:
         """Read-your-writes: wait (bounded) until everything derived up to ``position`` is visible."""
         if position <= 0:
             return True
-        if not self.settings.run_followers:
-            self.followers.catch_up()
         return self.followers.wait(position, self.settings.wait_timeout)
 
 

@@ -129,6 +129,10 @@ class Followers:
             track.follower.setup()
             track.refresh()
 
+    @property
+    def running(self) -> bool:
+        return any(track.thread is not None for track in self.tracks)
+
     def start(self) -> None:
         self.store.start_listening()
         for track in self.tracks:
@@ -160,6 +164,8 @@ class Followers:
         tracking; so once they have passed ``position``, those events lie at or below the head,
         and waiting for every follower to reach that head covers them.
         """
+        if not self.running:
+            self.catch_up()
         deadline = time.monotonic() + timeout
         if not self._wait_all(position, deadline):
             return False

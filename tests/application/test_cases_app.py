@@ -1,0 +1,105 @@
+"""The Cases application on both stores: visibility, state as of a time, concurrency, numbering."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+import pytest
+
+from cases.errors import NotFound, VersionMismatch
+from hotline.bootstrap import bootstrap
+from tests.builders import CENTER, handler
+from tests.conftest import later
+from tests.world import accept, ctx, seed_units
+
+pytestmark = pytest.mark.storage
+
+
+def dispatched(hotline: Any, **kwargs: Any) -> Any:
+    case_id = accept(hotline)
+    hotline.cases.dispatch(case_id, lead_unit="U1", co_units=[], working_days=None, response_hours=None, ctx=ctx(CENTER, later(hours=1)))
+    return case_id
+
+
+def test_a_unit_sees_only_the_cases_dispatched_to_it(hotline: Any) -> None:
+    seed_units(hotline)
+    case_id = dispatched(hotline)
+    assert hotline.cases.case(case_id, handler("U1")).id == case_id
+    with pytest.raises(NotFound):
+        hotline.cases.case(case_id, handler("U2"))
+    with pytest.raises(NotFound):
+        hotline.cases.sign(case_id, ctx(handler("U2"), later(1)))
+    assert hotline.cases.history(case_id, handler("U1"))
+
+
+def test_the_case_as_of_an_instant_and_at_a_version(hotline: Any) -> None:
+    seed_units(hotline)
+    case_id = dispatched(hotline)
+    hotline.cases.sign(case_id, ctx(handler("U1"), later(1)))
+    hotline.cases.reply(case_id, content="done", outcome="resolved", ctx=ctx(handler("U1"), later(2)))
+    assert hotline.cases.case(case_id, CENTER, as_of=later(1, 1)).status == "signed"
+    assert hotline.cases.case(case_id, CENTER, as_of=later(0, 0.5)).status == "accepted"
+    assert hotline.cases.case(case_id, CENTER, version=2).status == "dispatched"
+    assert hotline.cases.case(case_id, CENTER).status == "replied"
+    with pytest.raises(NotFound):
+        hotline.cases.case(case_id, CENTER, as_of=later(-1))
+    with pytest.raises(NotFound):
+        hotline.cases.case(case_id, CENTER, version=99)
+
+
+def test_history_lists_every_event_with_its_position(hotline: Any) -> None:
+    seed_units(hotline)
+    case_id = dispatched(hotline)
+    history = hotline.cases.history(case_id, CENTER)
+    assert [type(e).__name__ for _, e in history] == ["Accepted", "Dispatched"]
+    assert [e.originator_version for _, e in history] == [1, 2]
+    assert history[0][0] < history[1][0]
+
+
+def test_if_match_refuses_a_stale_version_and_records_nothing(hotline: Any) -> None:
+    seed_units(hotline)
+    case_id = dispatched(hotline)
+    with pytest.raises(VersionMismatch):
+        hotline.cases.sign(case_id, ctx(handler("U1"), later(1), expected_version=1))
+    assert hotline.cases.case(case_id, CENTER).version == 2
+    assert hotline.cases.sign(case_id, ctx(handler("U1"), later(1), expected_version=2)).version == 3
+
+
+def test_concurrent_writers_on_one_case_are_retried_not_lost(settings: Any) -> None:
+    first, second = bootstrap(settings), bootstrap(settings)
+    try:
+        seed_units(first)
+        case_id = accept(first)
+        first.cases.dispatch(case_id, lead_unit="U1", co_units=["U2", "U3"], working_days=None, response_hours=None, ctx=ctx(CENTER))
+        second.cases.case(case_id, CENTER)  # warm the second process's cache at version 2
+        first.cases.sign(case_id, ctx(handler("U2"), later(hours=1)))
+        second.cases.sign(case_id, ctx(handler("U3"), later(hours=2)))  # stale cache: conflict, retried
+        case = first.cases.case(case_id, CENTER)
+        assert [s.unit for s in case.current_round.signatures] == ["U2", "U3"]
+    finally:
+        first.close()
+        second.close()
+
+
+def test_case_numbers_are_unique_and_sequential_per_day_under_concurrency(hotline: Any) -> None:
+    seed_units(hotline)
+    ids: list[Any] = []
+    errors: list[BaseException] = []
+
+    def accept_some() -> None:
+        try:
+            for _ in range(5):
+                ids.append(accept(hotline, later(hours=3)))
+        except BaseException as error:  # noqa: BLE001
+            errors.append(error)
+
+    threads = [threading.Thread(target=accept_some) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    numbers = sorted(hotline.cases.case(i, CENTER).number for i in ids)
+    assert numbers == [f"20260928{n:05d}" for n in range(1, 21)]
+    assert accept(hotline, later(1)) and hotline.cases.case(accept(hotline, later(1)), CENTER).number == "2026092900002"
