@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from uuid import UUID
 
 from cases.administration import Administration
 from cases.application import Cases
+from cases.errors import Unavailable
 from hotline.clock import Clock, ManualClock, SystemClock
 from hotline.settings import Settings
 from hotline.store import Store
@@ -38,6 +40,12 @@ class Hotline:
         self.timekeeper.stop()
         self.followers.stop()
         self.store.close()
+
+    def cases_with_deadlines(self) -> list[UUID]:
+        """Cases with a deadline still to lapse, from an index that has caught up with the log."""
+        if not self.consistent(self.store.head()):
+            raise Unavailable("the case index is catching up; try again shortly")
+        return self.index.cases_with_alarms()
 
     def consistent(self, position: int) -> bool:
         """Read-your-writes: wait (bounded) until everything derived up to ``position`` is visible."""

@@ -78,7 +78,7 @@ class CaseIndex(SqlView):
             "overdue INTEGER NOT NULL, supervised INTEGER NOT NULL, grounds TEXT NOT NULL, "
             "unmet_supervision INTEGER NOT NULL, next_deadline_us BIGINT, accepted_us BIGINT NOT NULL, "
             "accepted_month TEXT NOT NULL, version INTEGER NOT NULL, modified_us BIGINT NOT NULL)",
-            "CREATE INDEX IF NOT EXISTS case_list_accepted ON {case_list} (accepted_us, case_id)",
+            "CREATE INDEX IF NOT EXISTS case_list_accepted ON {case_list} (accepted_us, number)",
             "CREATE TABLE IF NOT EXISTS {case_units} (case_id TEXT NOT NULL, unit_id TEXT NOT NULL, "
             "PRIMARY KEY (unit_id, case_id))",
             "CREATE TABLE IF NOT EXISTS {case_alarms} (case_id TEXT NOT NULL, kind TEXT NOT NULL, "
@@ -145,7 +145,7 @@ class CaseIndex(SqlView):
     # ------------------------------------------------------------ queries
 
     def list(self, where: ListFilter, *, page_size: int, page_token: str | None) -> tuple[list[dict[str, Any]], str | None]:
-        """Newest accepted first, filtered, one page; the token is the last row's sort key."""
+        """Newest accepted first (then highest number), filtered, one page; the token is the last row's sort key."""
         clauses, params = [], []
         join = ""
         if where.unit is not None:
@@ -160,17 +160,17 @@ class CaseIndex(SqlView):
                 clauses.append(f"c.{column} = ?")
                 params.append(int(flag))
         if page_token:
-            accepted_us, case_id = _decode_token(page_token)
-            clauses.append("(c.accepted_us < ? OR (c.accepted_us = ? AND c.case_id < ?))")
-            params += [accepted_us, accepted_us, case_id]
+            accepted_us, number = _decode_token(page_token)
+            clauses.append("(c.accepted_us < ? OR (c.accepted_us = ? AND c.number < ?))")
+            params += [accepted_us, accepted_us, number]
         sql = "SELECT c.* FROM {c} c" + join
         if clauses:
             sql += " WHERE " + " AND ".join(clauses)
-        sql += " ORDER BY c.accepted_us DESC, c.case_id DESC LIMIT ?"
+        sql += " ORDER BY c.accepted_us DESC, c.number DESC LIMIT ?"
         rows = self.sql.query(sql, [*params, page_size + 1], c="case_list", u="case_units")
         more = len(rows) > page_size
         rows = rows[:page_size]
-        token = _encode_token(rows[-1]["accepted_us"], rows[-1]["case_id"]) if more and rows else None
+        token = _encode_token(rows[-1]["accepted_us"], rows[-1]["number"]) if more and rows else None
         return [_item(row) for row in rows], token
 
     def worklist(self, *, page_size: int, page_token: str | None) -> tuple[list[dict[str, Any]], str | None]:
@@ -226,13 +226,13 @@ def _item(row: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _encode_token(accepted_us: int, case_id: str) -> str:
-    return base64.urlsafe_b64encode(orjson.dumps([accepted_us, case_id])).decode()
+def _encode_token(accepted_us: int, number: str) -> str:
+    return base64.urlsafe_b64encode(orjson.dumps([accepted_us, number])).decode()
 
 
 def _decode_token(token: str) -> tuple[int, str]:
     try:
-        accepted_us, case_id = orjson.loads(base64.urlsafe_b64decode(token.encode()))
-        return int(accepted_us), str(case_id)
+        accepted_us, number = orjson.loads(base64.urlsafe_b64decode(token.encode()))
+        return int(accepted_us), str(number)
     except Exception:  # noqa: BLE001 - any garbage token is the client's error
         raise InvalidInput("page_token", "not a token this service issued") from None

@@ -65,7 +65,7 @@ def amend_calendar(year: Year, body: CalendarIn, cmd: CommandDep) -> Response:
             workdays=body.workdays,
             kind=body.kind,
             reason=body.reason,
-            cases_with_deadlines=hotline.index.cases_with_alarms,
+            cases_with_deadlines=hotline.cases_with_deadlines,
             ctx=ctx,
         ),
         lambda recorded: (
