@@ -63,7 +63,7 @@ class CaseReader(HotlineApplication):
 
 class CaseIndex(SqlView):
     name = "case_index"
-    tables = ("case_list", "case_units", "case_alarms")
+    tables = ("case_list", "case_units", "case_alarms", "case_feedback")
 
     def __init__(self, store: Store) -> None:
         super().__init__(store)
@@ -84,6 +84,10 @@ class CaseIndex(SqlView):
             "CREATE TABLE IF NOT EXISTS {case_alarms} (case_id TEXT NOT NULL, kind TEXT NOT NULL, "
             "akey INTEGER NOT NULL, fire_us BIGINT NOT NULL, PRIMARY KEY (case_id, kind, akey))",
             "CREATE INDEX IF NOT EXISTS case_alarms_fire ON {case_alarms} (fire_us)",
+            "CREATE TABLE IF NOT EXISTS {case_feedback} (case_id TEXT NOT NULL, n INTEGER NOT NULL, "
+            "unit_id TEXT NOT NULL, superior_id TEXT NOT NULL, note TEXT NOT NULL, at_us BIGINT NOT NULL, "
+            "number TEXT NOT NULL, summary TEXT NOT NULL, PRIMARY KEY (case_id, n))",
+            "CREATE INDEX IF NOT EXISTS case_feedback_superior ON {case_feedback} (superior_id, at_us)",
         ]
 
     def prepare(self, notifications: Sequence[Notification]) -> list[Case]:
@@ -135,6 +139,11 @@ class CaseIndex(SqlView):
             [(key, unit) for unit in case.units_ever],
             t="case_units",
         )
+        cursor.executemany(
+            "INSERT INTO {t} VALUES (?,?,?,?,?,?,?,?) ON CONFLICT DO NOTHING",
+            [(key, f.n, f.unit, f.superior, f.note, micros(f.at), case.number, case.summary) for f in case.superior_feedback],
+            t="case_feedback",
+        )
         cursor.execute("DELETE FROM {t} WHERE case_id=?", (key,), t="case_alarms")
         cursor.executemany(
             "INSERT INTO {t} VALUES (?,?,?,?)",
@@ -185,6 +194,31 @@ class CaseIndex(SqlView):
         )
         more = len(rows) > page_size
         return [_item(row) for row in rows[:page_size]], (str(offset + page_size) if more else None)
+
+    def feedback_for(self, superior: str | None, *, page_size: int, page_token: str | None) -> tuple[list[dict[str, Any]], str | None]:
+        """Art. 17 feedback on non-member units' cases, for their superior units (newest first)."""
+        offset = int(page_token) if page_token and page_token.isdigit() else 0
+        where, params = ("WHERE superior_id = ? ", [superior]) if superior else ("", [])
+        rows = self.sql.query(
+            "SELECT * FROM {f} " + where + "ORDER BY at_us DESC, case_id, n LIMIT ? OFFSET ?",
+            (*params, page_size + 1, offset),
+            f="case_feedback",
+        )
+        items = [
+            {
+                "case_id": row["case_id"],
+                "number": row["number"],
+                "summary": row["summary"],
+                "n": row["n"],
+                "unit": row["unit_id"],
+                "superior": row["superior_id"],
+                "note": row["note"],
+                "at": from_micros(row["at_us"]),
+                "article": "17",
+            }
+            for row in rows[:page_size]
+        ]
+        return items, (str(offset + page_size) if len(rows) > page_size else None)
 
     def cases_with_alarms(self) -> list[UUID]:
         rows = self.sql.query("SELECT DISTINCT case_id FROM {a} ORDER BY case_id", a="case_alarms")

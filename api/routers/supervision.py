@@ -7,7 +7,8 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
-from api.deps import Consistent, HotlineDep, respond, roles
+from api.deps import ActorDep, Consistent, HotlineDep, respond, roles
+from cases.errors import Forbidden
 
 router = APIRouter(prefix="/v1/supervision", tags=["supervision"])
 
@@ -20,4 +21,24 @@ def worklist(
 ) -> Response:
     """Cases that need supervision or have unmet supervision demands, most urgent first."""
     items, token = hotline.index.worklist(page_size=page_size, page_token=page_token)
+    return respond(200, {"items": items, "next_page_token": token})
+
+
+@router.get("/feedback", dependencies=[roles("center", "city_gov", "unit"), Consistent])
+def superior_feedback(
+    hotline: HotlineDep,
+    actor: ActorDep,
+    superior: str | None = None,
+    page_size: Annotated[int, Query(ge=1, le=500)] = 50,
+    page_token: str | None = None,
+) -> Response:
+    """Art. 17: the center's feedback on non-member units' supervision results, for their superiors.
+
+    A unit sees the feedback addressed to it as a superior; the center and the city government see all.
+    """
+    if not actor.has("center", "city_gov"):
+        if superior not in (None, actor.unit):
+            raise Forbidden("a unit sees only the feedback addressed to it")
+        superior = actor.unit
+    items, token = hotline.index.feedback_for(superior, page_size=page_size, page_token=page_token)
     return respond(200, {"items": items, "next_page_token": token})

@@ -112,6 +112,11 @@ def test_article_17_feedback_to_the_superior(api: Api) -> None:
     api.act(case_id, "urgings", {"method": "phone", "unit": "N1"})
     case = api.act(case_id, "superior-feedback", {"note": "督办结果：已按期办结"})
     assert case["superior_feedback"][0] == {**case["superior_feedback"][0], "unit": "N1", "superior": "U3"}
+    listed = api.fresh("/v1/supervision/feedback", unit("unit_leader", "U3")).json()["items"]
+    assert [(i["case_id"], i["unit"], i["article"]) for i in listed] == [(case_id, "N1", "17")]
+    assert api.fresh("/v1/supervision/feedback", HANDLER_U1).json()["items"] == []
+    assert api.get("/v1/supervision/feedback", HANDLER_U1, params={"superior": "U3"}).status_code == 403
+    assert len(api.fresh("/v1/supervision/feedback", "city_gov").json()["items"]) == 1
 
 
 def test_the_worklist_puts_unmet_supervision_first_then_the_nearest_deadline(api: Api) -> None:
