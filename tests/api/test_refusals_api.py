@@ -199,3 +199,38 @@ def test_min_position_beyond_the_log_is_503_with_retry_after(api: Api) -> None:
 def test_unknown_paths_and_methods_are_problems(api: Api) -> None:
     refused(api, api.get("/v1/nothing-here"), 404)
     refused(api, api.client.delete("/v1/cases", headers=token("center")), 405)
+
+
+def test_an_idempotency_key_survives_a_restart(settings: Any) -> None:
+    from fastapi.testclient import TestClient
+
+    from api.app import create_app
+    from hotline.bootstrap import bootstrap
+    from tests.world import seed_units
+
+    body = {"channel": "web", "category": "c", "summary": "s", "content": "c", "requester": {"name": "n", "phone": "13812345678"}}
+    first_life = bootstrap(settings)
+    seed_units(first_life)
+    with TestClient(create_app(hotline=first_life)) as client:
+        first = client.post("/v1/cases", json=body, headers={**token("agent"), "Idempotency-Key": "once"})
+    first_life.close()
+    second_life = bootstrap(settings)
+    try:
+        with TestClient(create_app(hotline=second_life)) as client:
+            again = client.post("/v1/cases", json=body, headers={**token("agent"), "Idempotency-Key": "once"})
+            assert again.status_code == 201 and again.json() == first.json()
+            assert second_life.store.head() == first.json()["position"]
+    finally:
+        second_life.close()
+
+
+def test_the_clock_endpoint_does_not_exist_on_the_system_clock(database_url: str) -> None:
+    from fastapi.testclient import TestClient
+
+    from api.app import create_app
+    from tests.conftest import make_settings
+
+    with TestClient(create_app(make_settings(database_url, clock="system"))) as client:
+        response = client.put("/v1/admin/clock", json={"now": "2030-01-01T00:00:00+08:00"}, headers=token("admin"))
+        assert response.status_code == 404
+        assert client.get("/health").json()["clock"]["mode"] == "system"
