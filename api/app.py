@@ -11,7 +11,7 @@ from fastapi import FastAPI
 from fastapi.routing import APIRoute
 
 from api import problems
-from api.routers import case_actions, cases, operations, reference, supervision
+from api.routers import case_actions, cases, findings, operations, reference, supervision
 from hotline.bootstrap import Hotline, bootstrap
 from hotline.settings import Settings
 
@@ -56,7 +56,7 @@ def create_app(settings: Settings | None = None, *, hotline: Hotline | None = No
         generate_unique_id_function=_operation_id,
     )
     problems.install(app)
-    for router in (operations.router, reference.router, cases.router, case_actions.router, supervision.router):
+    for router in (operations.router, reference.router, cases.router, case_actions.router, supervision.router, findings.router):
         app.include_router(router)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     return app

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from accountability.clauses import CLAUSE_TEXT
+from accountability.finding import Finding
+from accountability.measures import MEASURES
 from cases.actors import Actor
 from cases.case import Case
 from cases.events import CaseEvent
 from cases.model import Requester
 from cases.privacy import requester_for
-from api.schemas import CaseOut, HistoryEvent, UrgingOut
+from api.schemas import CaseOut, FindingOut, HistoryEvent, UrgingOut
 
 ENVELOPE = {"originator_id", "originator_version", "timestamp", "actor"}
 
@@ -121,3 +124,30 @@ def _data(event: CaseEvent, case: Case, actor: Actor) -> dict[str, Any]:
         requester = Requester.model_validate(data["requester"])
         data["requester"] = requester_for(requester, confidential=case.confidential, roles=actor.roles)
     return data
+
+
+def present_finding(finding: Finding) -> dict[str, Any]:
+    assert finding.subject is not None
+    return FindingOut(
+        id=str(finding.id),
+        clause=finding.clause,
+        article=CLAUSE_TEXT.get(finding.clause, ""),
+        subject=finding.subject.model_dump(),
+        status=finding.status,
+        basis=[ref.model_dump(mode="json") for ref in finding.basis],
+        period=finding.period,
+        raised_by=finding.raised_by,
+        raised_at=finding.raised_at,
+        description=finding.description,
+        needs_harm=finding.needs_harm,
+        harm=finding.harm,
+        suggestions=list(finding.suggestions),
+        measures=[
+            {"code": code, "article": MEASURES[code].article, "name": MEASURES[code].name, "severity": MEASURES[code].severity}
+            for code in finding.measures
+        ],
+        responsibility=finding.responsibility.model_dump() if finding.responsibility else None,
+        decisions=[record.model_dump(mode="json") for record in finding.records],
+        allowed_actions=finding.allowed_actions(),
+        version=finding.version,
+    ).model_dump(mode="json")

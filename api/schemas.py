@@ -7,9 +7,12 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from typing import Any, Literal
+from uuid import UUID
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
+from accountability.clauses import Clause, Effect, MitigationGround, TalkKind
+from accountability.measures import Measure
 from cases.calendar import AmendmentKind
 from cases.model import Flag, Outcome, Satisfaction, Status, Urgency
 from cases.supervision import Method
@@ -349,3 +352,109 @@ class HistoryEvent(BaseModel):
 class HistoryOut(BaseModel):
     id: str
     items: list[HistoryEvent]
+
+
+# --------------------------------------------------------------------- findings
+
+
+class SubjectIn(In):
+    unit: str = Field(min_length=1)
+    staff: str | None = None
+
+
+class BasisIn(In):
+    case_id: UUID
+    version: int = Field(ge=1)
+
+
+class FindingIn(In):
+    clause: Clause
+    subject: SubjectIn
+    basis: list[BasisIn] = Field(min_length=1)
+    description: str = Field(min_length=1, max_length=5000)
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "clause": "11(7)",
+                    "subject": {"unit": "U-ENV", "staff": "u-env-handler"},
+                    "basis": [{"case_id": "0b41b2df-b920-4b2d-b0cf-8f533799fec1", "version": 7}],
+                    "description": "因工作不负责任，未能妥善处理群众诉求，造成不良影响。",
+                }
+            ]
+        }
+    )
+
+
+class ConfirmIn(In):
+    note: str = Field(default="", max_length=2000)
+    harm: str | None = Field(default=None, max_length=2000)
+    """The harm (不良后果/不良影响); required to confirm 11(3), 11(4), 11(5)."""
+
+
+class MitigationIn(In):
+    ground: MitigationGround
+    effect: Effect
+    reason: str = Text
+
+
+class TalkIn(In):
+    kind: TalkKind
+    note: str = Text
+
+
+class ResponsibilityIn(In):
+    scope: Literal["collective", "individual"]
+    kind: Literal["direct", "leadership"]
+
+
+class SanctionIn(In):
+    measures: list[Measure] = Field(min_length=1)
+    responsibility: ResponsibilityIn
+    note: str = Field(default="", max_length=2000)
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {"measures": ["13(1)", "13(2)"], "responsibility": {"scope": "collective", "kind": "leadership"}, "note": "通报批评并责令书面检查"}
+            ]
+        }
+    )
+
+
+class ReferralIn(In):
+    to: Literal["discipline", "judicial"]
+    reason: str = Text
+
+
+class AppealIn(In):
+    grounds: str = Text
+
+
+class AppealDecisionIn(In):
+    outcome: Literal["upheld", "modified", "revoked"]
+    measures: list[Measure] | None = None
+    reason: str = Text
+
+
+class FindingOut(BaseModel):
+    id: str
+    clause: str
+    article: str
+    subject: dict[str, Any]
+    status: str
+    basis: list[dict[str, Any]]
+    period: str | None
+    raised_by: str
+    raised_at: datetime
+    description: str
+    needs_harm: bool
+    harm: str | None
+    suggestions: list[str]
+    measures: list[dict[str, Any]]
+    responsibility: dict[str, Any] | None
+    decisions: list[dict[str, Any]]
+    allowed_actions: list[str]
+    version: int
+    position: int | None = None

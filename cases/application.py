@@ -22,6 +22,7 @@ from cases.model import Flag, Outcome, Requester, Satisfaction, SignedShare, Urg
 from cases.numbering import CaseNumbers, counter_id
 from cases.reference import ReferenceData
 from hotline.application import Context, Recorded
+from replay.as_of import history, version_at
 
 T = TypeVar("T")
 
@@ -37,10 +38,9 @@ class Cases(ReferenceData):
         """The case now, at a version, or as it stood at an instant."""
         current = self._visible(case_id, actor)
         if as_of is not None:
-            versions = [e.originator_version for _, e in self.store.positioned_events(case_id) if e.timestamp <= as_of]
-            if not versions:
+            version = version_at(history(self.store, case_id), as_of)
+            if not version:
                 raise NotFound("case", f"{case_id} as of {as_of.isoformat()}")
-            version = versions[-1]
         if version is None or version == current.version:
             return current
         if not 1 <= version <= current.version:
@@ -50,7 +50,7 @@ class Cases(ReferenceData):
     def history(self, case_id: UUID, actor: Actor) -> list[tuple[int, CaseEvent]]:
         """Every event of the case in order, with its global position."""
         self._visible(case_id, actor)
-        return self.store.positioned_events(case_id)
+        return history(self.store, case_id)
 
     def _visible(self, case_id: UUID, actor: Actor) -> Case:
         case = self.load(case_id, "case")

@@ -305,6 +305,7 @@ class Case(Supervision, Aggregate):
             started_at=now,
             deadline=deadline,
             response=response,
+            version=self.version + 1,
         )
         self.trigger(Dispatched, now=now, actor=actor, round=new_round)
         return new_round
@@ -343,6 +344,7 @@ class Case(Supervision, Aggregate):
             at=now,
             version=self.version + 1,
             previous_status=self.status,
+            staff=actor.staff,
         )
         self.trigger(DispatchReturned, now=now, actor=actor, dispatch_return=returned)
         return returned
@@ -543,6 +545,7 @@ class Case(Supervision, Aggregate):
             co_units=list(previous.co_units),
             started_at=now,
             deadline=deadline,
+            version=self.version + 1,
         )
         self.trigger(RedoOrdered, now=now, actor=actor, reason=reason, round=new_round)
         return new_round

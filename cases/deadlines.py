@@ -50,6 +50,7 @@ def extended(deadline: HandlingDeadline, extra_days: int, calendar: WorkingCalen
         update={
             "lapsed_at": deadline.lapsed_at,
             "lapse_version": deadline.lapse_version,
+            "lapsed_due_date": deadline.lapsed_due_date,
         }
     )
 
@@ -63,6 +64,7 @@ def recomputed(deadline: HandlingDeadline, calendar: WorkingCalendar) -> Handlin
         update={
             "lapsed_at": deadline.lapsed_at,
             "lapse_version": deadline.lapse_version,
+            "lapsed_due_date": deadline.lapsed_due_date,
             "mark_passed_at": deadline.mark_passed_at,
             "mark_version": deadline.mark_version,
         }

@@ -330,6 +330,7 @@ class HandlingDeadlineLapsed(CaseEvent):
         deadline = case.rounds[self.round - 1].deadline
         deadline.lapsed_at = self.at
         deadline.lapse_version = self.originator_version
+        deadline.lapsed_due_date = self.due_date
 
 
 class OverdueMarkPassed(CaseEvent):

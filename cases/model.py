@@ -51,6 +51,8 @@ class HandlingDeadline(Value):
     overdue_mark_at: datetime
     lapsed_at: datetime | None = None
     lapse_version: int | None = None
+    lapsed_due_date: date | None = None
+    """The due date that lapsed (a later, late-approved extension moves ``due_date``, not this)."""
     mark_passed_at: datetime | None = None
     mark_version: int | None = None
 
@@ -90,6 +92,8 @@ class HandlingRound(Value):
     lead_unit: str
     co_units: list[str]
     started_at: datetime
+    version: int = 0
+    """The version of the event that started the round (``Dispatched`` or ``RedoOrdered``)."""
     deadline: HandlingDeadline
     response: ResponseDeadline | None = None
     signatures: list[Signature] = []
@@ -149,6 +153,7 @@ class DispatchReturn(Value):
     at: datetime
     version: int
     previous_status: Status
+    staff: str = ""
     decision: Decision | None = None
 
 

@@ -152,3 +152,6 @@ class UnitRegistry(Aggregate):
             current = self.units.get(current.parent_id)
         return chain
 
+    def subtree(self, unit_id: str) -> list[str]:
+        """``unit_id`` and every unit below it (its internal bodies and subordinate units)."""
+        return [unit_id] + [u for u in self.units if unit_id in self.ancestors(u)]

@@ -18,8 +18,8 @@ import random
 import time
 
 import orjson
-from eventsourcing.application import AggregateNotFoundError, Application
-from eventsourcing.persistence import IntegrityError
+from eventsourcing.application import AggregateNotFoundError, Application, ProcessingEvent
+from eventsourcing.persistence import IntegrityError, Tracking
 from eventsourcing.utils import Environment
 
 from cases.actors import Actor
@@ -105,6 +105,15 @@ class HotlineApplication(Application):
 
     def _notify(self, recordings: list[Any]) -> None:
         self.store.bell.ring()
+
+    def save_tracked(self, *aggregates: Aggregate, tracking: Tracking) -> list[Any]:
+        """Save what a process derived together with how far it has read the log (one transaction)."""
+        processing = ProcessingEvent(tracking=tracking)
+        processing.collect_events(*aggregates)
+        recordings = self._record(processing)
+        self._take_snapshots(processing)
+        self._notify(recordings)
+        return recordings
 
     # ----------------------------------------------------------- commands
 

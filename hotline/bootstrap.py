@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from uuid import UUID
 
+from accountability.application import Findings
+from accountability.process import RulesProcess
 from cases.administration import Administration
 from cases.application import Cases
 from cases.errors import Unavailable
@@ -13,6 +15,7 @@ from hotline.settings import Settings
 from hotline.store import Store
 from hotline.timekeeper import Timekeeper, resumed_clock
 from projections.case_index import CaseIndex
+from projections.findings_index import FindingsIndex
 from projections.runner import Followers
 
 
@@ -25,7 +28,9 @@ class Hotline:
     clock: Clock
     cases: Cases
     admin: Administration
+    findings: Findings
     index: CaseIndex
+    findings_index: FindingsIndex
     followers: Followers
     timekeeper: Timekeeper
 
@@ -58,10 +63,14 @@ def bootstrap(settings: Settings) -> Hotline:
     store = Store(settings)
     cases = Cases(store)
     admin = Administration(store)
-    index = CaseIndex(store)
-    followers = Followers(store, [index], poll_interval=settings.follower_poll_interval)
-    followers.setup()
+    findings = Findings(store)
     clock = _clock(settings, cases)
+    index = CaseIndex(store)
+    findings_index = FindingsIndex(store)
+    followers = Followers(
+        store, [RulesProcess(store, clock), index, findings_index], poll_interval=settings.follower_poll_interval
+    )
+    followers.setup()
     timekeeper = Timekeeper(
         store=store,
         cases=cases,
@@ -77,7 +86,9 @@ def bootstrap(settings: Settings) -> Hotline:
         clock=clock,
         cases=cases,
         admin=admin,
+        findings=findings,
         index=index,
+        findings_index=findings_index,
         followers=followers,
         timekeeper=timekeeper,
     )
