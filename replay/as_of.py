@@ -28,3 +28,9 @@ def replayed(events: list[tuple[int, Any]], version: int) -> Any:
             break
         aggregate = event.mutate(aggregate)
     return aggregate
+
+
+def version_at_position(events: list[tuple[int, Any]], position: int) -> int:
+    """The last version recorded at or before a global log position (exact, unlike instants that can tie)."""
+    versions = [event.originator_version for recorded, event in events if recorded <= position]
+    return versions[-1] if versions else 0

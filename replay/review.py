@@ -1,7 +1,8 @@
 """The Art. 16 review of a finding: its basis as it stood at each decision and as it stands now.
 
-For every decision on the finding (and its raising), the cases it rests on are cut at the instant
-of that decision, the rule that raised it is run again on that history, and the same is done on
+For every decision on the finding (and its raising), the cases it rests on are cut at the log
+position of that decision (exactly what had been recorded when it was taken; instants can tie,
+positions cannot), the rule that raised it is run again on that history, and the same is done on
 the history as it stands now. A reviewer sees whether the finding held when it was decided, and
 whether it still holds (e.g. a justification accepted after the sanction).
 """
@@ -18,7 +19,7 @@ from accountability.rules import Withdrawal, evaluate_case, rule_11_2
 from accountability.tally import OverdueTally, tally_id
 from cases.case import Case
 from hotline.store import Store
-from replay.as_of import history, replayed, version_at
+from replay.as_of import history, replayed, version_at_position
 
 SKIPPED = {"basis_extended"}
 
@@ -26,13 +27,15 @@ SKIPPED = {"basis_extended"}
 def review(store: Store, finding: Finding, now: datetime) -> dict[str, Any]:
     case_ids = list(dict.fromkeys(ref.case_id for ref in finding.basis))
     histories = {case_id: history(store, case_id) for case_id in case_ids}
+    positions = {event.originator_version: position for position, event in history(store, finding.id)}
     points = [
-        {"action": r.action, "at": r.at, "by": r.by, "finding_version": r.version}
+        {"action": r.action, "at": r.at, "by": r.by, "finding_version": r.version, "position": positions.get(r.version, 0)}
         for r in finding.records
         if r.action not in SKIPPED
     ]
-    evaluated = [{**point, **_evaluate(store, finding, histories, point["at"])} for point in points]
-    current = {"at": now, **_evaluate(store, finding, histories, now)}
+    evaluated = [{**point, **_evaluate(store, finding, histories, point["position"])} for point in points]
+    head = store.head()
+    current = {"at": now, "position": head, **_evaluate(store, finding, histories, head)}
     return {
         "finding": {
             "id": str(finding.id),
@@ -70,10 +73,10 @@ def _basis_events(finding: Finding, histories: dict[UUID, list[tuple[int, Any]]]
     return out
 
 
-def _evaluate(store: Store, finding: Finding, histories: dict[UUID, list[tuple[int, Any]]], instant: datetime) -> dict[str, Any]:
+def _evaluate(store: Store, finding: Finding, histories: dict[UUID, list[tuple[int, Any]]], position: int) -> dict[str, Any]:
     cases = []
     for case_id, events in histories.items():
-        version = version_at(events, instant)
+        version = version_at_position(events, position)
         latest_basis = max((r.version for r in finding.basis if r.case_id == case_id), default=0)
         later = [
             {"version": e.originator_version, "type": type(e).__name__, "recorded_at": e.timestamp}
@@ -81,16 +84,16 @@ def _evaluate(store: Store, finding: Finding, histories: dict[UUID, list[tuple[i
             if latest_basis < e.originator_version <= version
         ]
         cases.append({"case_id": str(case_id), "version": version, "events_after_basis": later})
-    return {"cases": cases, "rule": _rule(store, finding, histories, instant)}
+    return {"cases": cases, "rule": _rule(store, finding, histories, position)}
 
 
-def _rule(store: Store, finding: Finding, histories: dict[UUID, list[tuple[int, Any]]], instant: datetime) -> dict[str, Any]:
+def _rule(store: Store, finding: Finding, histories: dict[UUID, list[tuple[int, Any]]], position: int) -> dict[str, Any]:
     if finding.key is None or finding.clause not in RULE_CLAUSES:
         return {"evaluated": False, "holds": finding.status not in ("dismissed", "withdrawn"), "explanation": "raised by hand; no rule to run again"}
     if finding.clause == "11(2)":
-        return _rule_11_2(store, finding, instant)
+        return _rule_11_2(store, finding, position)
     for case_id, events in histories.items():
-        case = replayed(events, version_at(events, instant))
+        case = replayed(events, version_at_position(events, position))
         if not isinstance(case, Case):
             continue
         evaluation = evaluate_case(case)
@@ -103,10 +106,10 @@ def _rule(store: Store, finding: Finding, histories: dict[UUID, list[tuple[int, 
     return {"evaluated": True, "holds": False, "explanation": "the rule does not find this on the history as it stood"}
 
 
-def _rule_11_2(store: Store, finding: Finding, instant: datetime) -> dict[str, Any]:
+def _rule_11_2(store: Store, finding: Finding, position: int) -> dict[str, Any]:
     assert finding.subject is not None and finding.period is not None
     events = history(store, tally_id(finding.subject.unit, finding.period))
-    tally = replayed(events, version_at(events, instant))
+    tally = replayed(events, version_at_position(events, position))
     facts = tally.facts.values() if isinstance(tally, OverdueTally) else []
     verdict = rule_11_2(finding.subject.unit, finding.period, facts)
     if isinstance(verdict, Withdrawal):

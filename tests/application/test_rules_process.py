@@ -1,0 +1,137 @@
+"""The rules process on both stores: findings raised once, withdrawn when undone, across restarts."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import pytest
+
+from accountability.finding import Finding, rule_finding_id
+from hotline.bootstrap import bootstrap
+from projections.findings_index import FindingFilter
+from tests.builders import ADMIN, CENTER, handler
+from tests.conftest import START
+from tests.world import accept, ctx, seed_units
+from cases.calendar import TZ
+
+pytestmark = pytest.mark.storage
+
+MARK = datetime(2026, 10, 24, tzinfo=TZ)
+
+
+def signed_case(hotline: Any, lead: str = "U1", at: datetime = START) -> Any:
+    case_id = accept(hotline, at)
+    hotline.cases.dispatch(case_id, lead_unit=lead, co_units=[], working_days=None, response_hours=None, ctx=ctx(CENTER, at))
+    hotline.cases.sign(case_id, ctx(handler(lead), at))
+    return case_id
+
+
+def urge(hotline: Any, case_id: Any, at: datetime, method: str = "sms") -> None:
+    hotline.cases.urge(
+        case_id, method=method, unit="U1", note="", due_date=None, signed_by=[], instruction=None, leader=None,
+        addressee=None, received_at=None, ctx=ctx(CENTER, at),
+    )
+
+
+def findings(hotline: Any, **where: Any) -> list[dict[str, Any]]:
+    hotline.followers.catch_up()
+    items, _ = hotline.findings_index.list(FindingFilter(**where), page_size=100, page_token=None)
+    return items
+
+
+def raised_events(hotline: Any, finding_id: Any) -> list[str]:
+    return [type(e).__name__ for _, e in hotline.store.positioned_events(finding_id)]
+
+
+def test_11_1_is_raised_once_when_the_mark_passes_even_across_restarts(settings: Any) -> None:
+    first = bootstrap(settings)
+    first.start()
+    seed_units(first)
+    case_id = signed_case(first)
+    urge(first, case_id, datetime(2026, 10, 12, 10, tzinfo=TZ))
+    urge(first, case_id, datetime(2026, 10, 14, 10, tzinfo=TZ), "written_letter")
+    first.timekeeper.advance(datetime(2026, 10, 23, 23, 59, tzinfo=TZ), ADMIN)
+    assert "11(1)" not in {f["clause"] for f in findings(first)}
+    _, position = first.timekeeper.advance(MARK, ADMIN)
+    assert first.consistent(position)
+    (found,) = [f for f in findings(first) if f["clause"] == "11(1)"]
+    assert (found["status"], found["raised_by"], found["subject"]) == ("candidate", "rules", {"unit": "U1", "staff": "U1-handler"})
+    first.close()
+    second = bootstrap(settings)
+    second.start()
+    try:
+        second.followers.catch_up()
+        finding_id = rule_finding_id(f"11(1)|{case_id}|1")
+        assert raised_events(second, finding_id) == ["Raised"]
+        assert len([f for f in findings(second) if f["clause"] == "11(1)"]) == 1
+    finally:
+        second.close()
+
+
+def test_an_accepted_justification_withdraws_an_undecided_11_1(hotline: Any) -> None:
+    seed_units(hotline)
+    case_id = signed_case(hotline)
+    urge(hotline, case_id, datetime(2026, 10, 12, 10, tzinfo=TZ))
+    urge(hotline, case_id, datetime(2026, 10, 14, 10, tzinfo=TZ))
+    hotline.timekeeper.advance(MARK, ADMIN)
+    hotline.followers.catch_up()
+    hotline.cases.report_justification(case_id, reason="court", ctx=ctx(handler("U1"), MARK))
+    hotline.cases.decide_justification(case_id, 1, accepted=True, reason="fair", ctx=ctx(CENTER, MARK))
+    hotline.followers.catch_up()
+    finding = hotline.findings.finding(rule_finding_id(f"11(1)|{case_id}|1"), CENTER)
+    assert finding.status == "withdrawn"
+    assert "正当理由" in finding.records[-1].details["reason"]
+
+
+def test_a_confirmed_11_1_is_not_withdrawn(hotline: Any) -> None:
+    seed_units(hotline)
+    case_id = signed_case(hotline)
+    urge(hotline, case_id, datetime(2026, 10, 12, 10, tzinfo=TZ))
+    urge(hotline, case_id, datetime(2026, 10, 14, 10, tzinfo=TZ))
+    hotline.timekeeper.advance(MARK, ADMIN)
+    hotline.followers.catch_up()
+    finding_id = rule_finding_id(f"11(1)|{case_id}|1")
+    hotline.findings.confirm(finding_id, note="holds", harm=None, ctx=ctx(CENTER, MARK))
+    hotline.cases.report_justification(case_id, reason="court", ctx=ctx(handler("U1"), MARK))
+    hotline.cases.decide_justification(case_id, 1, accepted=True, reason="fair", ctx=ctx(CENTER, MARK))
+    hotline.followers.catch_up()
+    assert hotline.findings.finding(finding_id, CENTER).status == "confirmed"
+
+
+def test_11_2_five_overdue_in_october_raise_a_finding_four_do_not_and_a_justification_withdraws_it(hotline: Any) -> None:
+    seed_units(hotline)
+    cases = [signed_case(hotline) for _ in range(4)]
+    other_unit = signed_case(hotline, lead="U2")
+    hotline.timekeeper.advance(datetime(2026, 10, 12, tzinfo=TZ), ADMIN)
+    assert [f for f in findings(hotline) if f["clause"] == "11(2)"] == []
+    cases.append(signed_case(hotline, at=datetime(2026, 9, 29, 9, tzinfo=TZ)))  # due Mon 10-12, in October too
+    hotline.timekeeper.advance(datetime(2026, 10, 13, tzinfo=TZ), ADMIN)
+    (monthly,) = [f for f in findings(hotline) if f["clause"] == "11(2)"]
+    assert (monthly["subject"], monthly["period"], len(monthly["basis"])) == ({"unit": "U1", "staff": None}, "2026-10", 5)
+    assert str(other_unit) not in {b["case_id"] for b in monthly["basis"]}
+    assert "累计5件" in monthly["description"]
+    hotline.cases.report_justification(cases[0], reason="flood", ctx=ctx(handler("U1"), datetime(2026, 10, 13, 9, tzinfo=TZ)))
+    hotline.cases.decide_justification(cases[0], 1, accepted=True, reason="fair", ctx=ctx(CENTER, datetime(2026, 10, 13, 10, tzinfo=TZ)))
+    (withdrawn,) = [f for f in findings(hotline) if f["clause"] == "11(2)"]
+    assert withdrawn["status"] == "withdrawn"
+    finding = hotline.findings.finding(rule_finding_id("11(2)|U1|2026-10"), CENTER)
+    assert "4件" in finding.records[-1].details["reason"]
+
+
+def test_derived_findings_are_in_the_same_log_and_behind_min_position(settings: Any) -> None:
+    live = bootstrap(settings.model_copy(update={"run_followers": True}))
+    live.start()
+    try:
+        seed_units(live)
+        case_id = signed_case(live)
+        urge(live, case_id, datetime(2026, 9, 29, 10, tzinfo=TZ))
+        _, position = live.timekeeper.advance(datetime(2026, 10, 9, tzinfo=TZ), ADMIN)  # SMS of 09-29 due 10-08
+        assert live.consistent(position)
+        items, _ = live.findings_index.list(FindingFilter(clause="11(8)"), page_size=5, page_token=None)
+        assert len(items) == 1 and items[0]["basis"][0]["case_id"] == str(case_id)
+        finding_events = live.store.positioned_events(rule_finding_id(f"11(8)|{case_id}|1|U1"))
+        assert finding_events and finding_events[0][0] <= live.store.head()
+        assert isinstance(live.findings.finding(rule_finding_id(f"11(8)|{case_id}|1|U1"), CENTER), Finding)
+    finally:
+        live.close()
