@@ -15,12 +15,14 @@ from datetime import datetime, time, timedelta
 from typing import Any
 from uuid import UUID
 
+from accountability.finding import Responsibility
 from cases.actors import Actor
 from cases.calendar import TZ, local_date
 from cases.model import Requester, SignedShare
 from cases.policy import CategoryRule, PolicyTable
 from hotline.application import Context
 from hotline.bootstrap import Hotline
+from projections.findings_index import FindingFilter
 
 CENTER_UNIT = "GZ-CENTER"
 MEMBERS = {
@@ -91,7 +93,32 @@ def load_demo(hotline: Hotline) -> str:
     hotline.followers.catch_up()
     recorded = hotline.timekeeper.run_until(now, stamp=None)
     hotline.followers.catch_up()
-    return f"{len(MEMBERS)} member units, {played} cases, {recorded} time facts recorded up to {now.isoformat()}"
+    decided = _decide_one_finding(hotline, now)
+    hotline.followers.catch_up()
+    return (
+        f"{len(MEMBERS)} member units, {played} cases, {recorded} time facts recorded up to {now.isoformat()}, "
+        f"{len(hotline.findings_index.list(FindingFilter(), page_size=500, page_token=None)[0])} findings"
+        + (" (one confirmed, talked and sanctioned)" if decided else "")
+    )
+
+
+def _decide_one_finding(hotline: Hotline, now: datetime) -> bool:
+    """Show a whole accountability path on one Art. 11(1) finding: confirm, talk (Art. 15), measures (Art. 14)."""
+    items, _ = hotline.findings_index.list(FindingFilter(clause="11(1)", units=("U-URBAN",)), page_size=1, page_token=None)
+    if not items or not items[0]["subject"]["staff"]:
+        return False
+    finding_id = UUID(items[0]["id"])
+    leader = Actor(staff="u-urban-leader", unit="U-URBAN", roles=("unit_leader",))
+    hotline.findings.confirm(finding_id, note="经核实，两次督办后仍逾期超过10个工作日", harm=None, ctx=Context(actor=CENTER, now=now))
+    hotline.findings.hold_talk(finding_id, kind="reminder_talk", note="约谈经办人", ctx=Context(actor=leader, now=now))
+    hotline.findings.sanction(
+        finding_id,
+        measures=["14(1)"],
+        responsibility=Responsibility(scope="individual", kind="direct"),
+        note="责令书面检查",
+        ctx=Context(actor=leader, now=now),
+    )
+    return True
 
 
 def _reference_data(hotline: Hotline, at: datetime) -> None:
@@ -199,10 +226,11 @@ def _scripts() -> list[Script]:
         Script("U-MARKET", "超市销售过期食品", []),
         Script("U-HEALTH", "社区门诊服务态度", []),
     ]
-    for k, unit in enumerate(("U-URBAN", "U-URBAN", "U-URBAN", "U-ZG")):
+    for k in range(5):  # five overdue in one month: Art. 11(2); urged twice: Art. 11(1)
         scripts.append(
-            Script(unit, f"道路破损长期未修复（{k + 1}）", [(2 + k, "dispatch", {}), (2.2 + k, "sign", {}), (9 + k, "urge", {"method": "sms"}), (12 + k, "urge", {"method": "written_letter"})])
+            Script("U-URBAN", f"道路破损长期未修复（{k + 1}）", [(2, "dispatch", {}), (2.2, "sign", {}), (9 + k, "urge", {"method": "sms"}), (12 + k, "urge", {"method": "written_letter"})])
         )
+    scripts.append(Script("U-ZG", "路灯损坏未修复", [(3, "dispatch", {}), (3.2, "sign", {}), (10, "urge", {"method": "phone"})]))
     scripts += [
         Script("U-HRSS", "拖欠农民工工资", [(5, "dispatch", {}), (5.3, "sign", {}), (8, "reply", {}), (9, "revisit", {"satisfied": False, "satisfaction": "unsatisfied"})]),
         Script("U-WATER", "停水未提前通知", [(20, "dispatch", {}), (20.2, "sign", {}), (21, "reply", {})]),
