@@ -143,8 +143,9 @@ class HotlineApplication(Application):
             except IdempotencyKeyTaken:
                 raise
             except IntegrityError:
-                if ctx.expected_version is not None:
-                    raise VersionMismatch(ctx.expected_version, version) from None
+                if ctx.expected_version is not None and main is not None:
+                    self._evict([main])
+                    raise VersionMismatch(ctx.expected_version, self.repository.get(main.id).version) from None
                 self._evict(aggregates)
                 _back_off(_attempt)
                 continue
