@@ -146,6 +146,10 @@ def test_settings_read_only_hotline_variables() -> None:
         Settings(database_url="mysql://x").database
 
 
-def test_context_is_plain_data() -> None:
-    context = Context(actor=CENTER, now=later())
-    assert context.expected_version is None and context.idempotency is None
+def test_inserts_keep_the_table_lock_that_orders_positions(hotline: Any) -> None:
+    """POSTGRES_ENABLE_DB_FUNCTIONS drops the lock and a follower can miss events: it stays off."""
+    if hotline.store.target.kind == "postgres":
+        assert hotline.store.factory.datastore.enable_db_functions is False
+        assert any("LOCK TABLE" in s.as_string() for s in hotline.store.recorder.lock_table_statements)
+    else:
+        assert hotline.store.factory.datastore.pool.pool_timeout == 30.0  # one writer: wait, do not fail

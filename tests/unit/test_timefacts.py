@@ -4,7 +4,7 @@ from datetime import datetime, timedelta
 
 from cases.calendar import TZ
 from cases.timefacts import pending_alarms
-from tests.builders import AGENT, CENTER, dispatch, event_types, handler, new_case, signed_case, urge
+from tests.builders import CENTER, dispatch, event_types, handler, new_case, signed_case, urge
 from tests.conftest import later
 
 LAPSE = datetime(2026, 10, 11, 0, 0, tzinfo=TZ)  # due Sat 10-10 (make-up day), lapses at its 24:00
@@ -116,7 +116,3 @@ def test_facts_stamped_with_the_recording_instant_when_given() -> None:
     case.record_time_facts(until=recorded_at, now=recorded_at)
     assert case.pending_events[-2].timestamp == recorded_at
     assert case.pending_events[-2].at == LAPSE
-
-
-def test_agent_is_irrelevant_to_time_facts() -> None:
-    assert AGENT.staff != "system:timekeeper"
