@@ -9,7 +9,7 @@ from datetime import date, datetime
 from typing import Any, Literal
 from uuid import UUID
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 
 from accountability.clauses import Clause, Effect, MitigationGround, TalkKind
 from accountability.measures import Measure
@@ -67,6 +67,13 @@ class CalendarIn(In):
 
 class ClockIn(In):
     now: AwareDatetime
+
+    @field_validator("now")
+    @classmethod
+    def _within_reason(cls, value: datetime) -> datetime:
+        if not 2004 <= value.year <= 2100:
+            raise ValueError("the simulated clock stays within 2004-2100, the years the calendar can count")
+        return value
 
 
 class UnitOut(BaseModel):

@@ -21,7 +21,7 @@ unit's refusal, the escalation to the city government, its supervision office's 
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Literal, get_args
 
 from cases.actors import Actor
@@ -72,6 +72,8 @@ GROUND_TEXT: dict[str, str] = {
     "6(4)": "still unsatisfied after a redo, by the handling unit's fault",
     "6(5)": "other need for supervision",
 }
+MAX_AHEAD_DAYS = 366
+MAX_RECEIPT_DELAY_DAYS = 30
 FLAG_GROUND: dict[str, str] = {"leader_involved": "6(1)", "key": "6(2)", "difficult": "6(2)", "hot": "6(2)"}
 
 
@@ -204,6 +206,8 @@ class Supervision:
             errors.append(FieldError("due_date", f"required for {method}"))
         elif due_date < today:
             errors.append(FieldError("due_date", f"{due_date.isoformat()} is already past"))
+        elif due_date > today + timedelta(days=MAX_AHEAD_DAYS):
+            errors.append(FieldError("due_date", f"more than {MAX_AHEAD_DAYS} days ahead; a supervision deadline is near"))
         if method == "onsite_coordination":
             errors += _sheet_errors(unit, signed_by, registry)
         elif signed_by:
@@ -212,6 +216,8 @@ class Supervision:
             errors.append(FieldError("instruction", "the city leader's instruction is required for a leader dispatch"))
         if received_at is not None and received_at < now:
             errors.append(FieldError("received_at", "receipt cannot be earlier than the instant the center records it"))
+        if received_at is not None and received_at > now + timedelta(days=MAX_RECEIPT_DELAY_DAYS):
+            errors.append(FieldError("received_at", f"more than {MAX_RECEIPT_DELAY_DAYS} days after the center records it"))
         return errors
 
     def propose_rectification(

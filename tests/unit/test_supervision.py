@@ -166,3 +166,13 @@ def test_unmet_supervision_is_listed_after_its_lapse() -> None:
     case.record_time_facts(until=later(1) + timedelta(days=20), now=None)
     assert [u.n for u in case.unmet_supervision()] == [1]
     assert case.urgings[0].lapse_version is not None
+
+
+def test_dates_far_ahead_are_refused_not_computed() -> None:
+    case = signed_case()
+    with pytest.raises(InvalidInput) as refused:
+        urge(case, later(1), "sms", received_at=datetime(9999, 12, 31, tzinfo=TZ))
+    assert fields(refused.value) == ["received_at"]
+    with pytest.raises(InvalidInput) as refused:
+        urge(case, later(1), "leader_dispatch", due_date=date(2030, 1, 1), instruction="x")
+    assert fields(refused.value) == ["due_date"]
