@@ -17,6 +17,10 @@ T = TypeVar("T")
 
 
 class Findings(ReferenceData):
+    def __init__(self, store: Any) -> None:
+        super().__init__(store)
+        self.snapshotting_intervals = {Finding: store.settings.snapshot_interval}
+
     def finding(self, finding_id: UUID, actor: Actor) -> Finding:
         finding = self._find(finding_id)
         if not isinstance(finding, Finding) or not finding.visible_to(actor, self.registry()):

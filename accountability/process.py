@@ -35,6 +35,11 @@ ATTEMPTS = 5
 class RulesApplication(HotlineApplication):
     """The process's own view of the log (its own cache)."""
 
+    def __init__(self, store: Store) -> None:
+        super().__init__(store)
+        every = store.settings.snapshot_interval
+        self.snapshotting_intervals = {Finding: every, OverdueTally: every}
+
 
 class RulesProcess(Follower):
     name = "rules"

@@ -12,11 +12,17 @@ from cases.case import Case
 from cases.errors import NotFound
 from cases.policy import DeadlinePolicy, PolicyTable
 from cases.reference import ReferenceData
-from cases.units import Staff, Unit, UnitKind
+from cases.calendar_amendments import CalendarAmendments
+from cases.units import Staff, Unit, UnitKind, UnitRegistry
 from hotline.application import Context, Recorded
 
 
 class Administration(ReferenceData):
+    def __init__(self, store: Any) -> None:
+        super().__init__(store)
+        every = store.settings.snapshot_interval
+        self.snapshotting_intervals = {UnitRegistry: every, CalendarAmendments: every, DeadlinePolicy: every}
+
     def register_unit(
         self,
         *,

@@ -30,7 +30,8 @@ T = TypeVar("T")
 class Cases(ReferenceData):
     def __init__(self, store: Any) -> None:
         super().__init__(store)
-        self.snapshotting_intervals = {Case: store.settings.snapshot_interval}
+        every = store.settings.snapshot_interval
+        self.snapshotting_intervals = {Case: every, CaseNumbers: every}
 
     # ------------------------------------------------------------ queries
 

@@ -11,6 +11,8 @@ from eventsourcing.utils import get_topic
 
 from cases.aggregate import DomainEvent, Snapshot
 from cases.case import Case
+from cases.numbering import counter_id
+from cases.units import REGISTRY_ID
 from hotline.application import Context, IdempotencyClaim
 from hotline.bootstrap import bootstrap
 from hotline.settings import Settings
@@ -153,3 +155,18 @@ def test_inserts_keep_the_table_lock_that_orders_positions(hotline: Any) -> None
         assert any("LOCK TABLE" in s.as_string() for s in hotline.store.recorder.lock_table_statements)
     else:
         assert hotline.store.factory.datastore.pool.pool_timeout == 30.0  # one writer: wait, do not fail
+
+
+def test_long_lived_counters_and_tallies_are_snapshotted_too(database_url: str) -> None:
+    hotline = bootstrap(make_settings(database_url, snapshot_interval=3))
+    try:
+        seed_units(hotline)
+        for _ in range(4):
+            accept(hotline)
+        numbers = list(hotline.store.snapshots.get(counter_id(later().date())))
+        assert [s.originator_version for s in numbers] == [3]
+        assert numbers[0].mutate(None).issued == 2
+        registry = list(hotline.store.snapshots.get(REGISTRY_ID))
+        assert registry and registry[-1].mutate(None).units.keys() >= {"U1", "U2", "U3"}
+    finally:
+        hotline.close()
