@@ -336,9 +336,9 @@ class Finding(Aggregate):
             errors.append(FieldError("description", "describe the circumstance"))
         if errors:
             raise InvalidInput(errors=errors)
-        if "unit_leader" in actor.roles and not actor.has("center", "city_gov"):
-            if subject.unit != actor.unit and actor.unit not in registry.ancestors(subject.unit):
-                raise Forbidden("a unit leader raises findings on its own unit, its subordinate units and their staff (Art. 4)")
+        own_subtree = subject.unit == actor.unit or actor.unit in registry.ancestors(subject.unit)
+        if "unit_leader" in actor.roles and not actor.has("center", "city_gov") and not own_subtree:
+            raise Forbidden("a unit leader raises findings on its own unit, its subordinate units and their staff (Art. 4)")
         return cls.start(
             cls.Raised, id=finding_id, now=now, actor=actor, clause=clause, subject=subject, basis=basis,
             period=None, raised_by=actor.staff, description=description, needs_harm=False,

@@ -81,7 +81,7 @@ class _Batch:
 
     def evaluate(self, case: Case) -> None:
         now = max(self.clock.now(), case.modified_on)
-        evaluation = evaluate_case(case, now=now)
+        evaluation = evaluate_case(case)
         for draft in evaluation.drafts:
             self.follow(draft, now)
         for withdrawal in evaluation.withdrawals:

@@ -13,12 +13,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict
 
 from accountability.finding import BasisRef, FindingDraft, Subject
+from cases.calendar import month_of
 from cases.case import Case
 from cases.events import CaseEvent
 from cases.model import HandlingRound
@@ -62,7 +63,7 @@ def replay(events: Iterable[CaseEvent]) -> Case:
     return case
 
 
-def evaluate_case(case: Case, *, now: datetime | None = None) -> Evaluation:
+def evaluate_case(case: Case) -> Evaluation:
     """Every case-level rule on one case: what should stand, and what no longer does."""
     drafts: list[FindingDraft] = []
     withdrawals: list[Withdrawal] = []
@@ -77,8 +78,8 @@ def evaluate_case(case: Case, *, now: datetime | None = None) -> Evaluation:
     return Evaluation(tuple(drafts), tuple(withdrawals))
 
 
-def evaluate_case_events(events: Sequence[CaseEvent], *, now: datetime | None = None) -> Evaluation:
-    return evaluate_case(replay(events), now=now)
+def evaluate_case_events(events: Sequence[CaseEvent]) -> Evaluation:
+    return evaluate_case(replay(events))
 
 
 def accepted_justification(case: Case, round_n: int):  # noqa: ANN201 - a Justification or None
@@ -296,7 +297,7 @@ def overdue_facts(case: Case) -> dict[tuple[str, str], list[OverdueFact]]:
             continue
         justified = accepted_justification(case, handling_round.n)
         due = deadline.lapsed_due_date or deadline.due_date
-        month = f"{due.year:04d}-{due.month:02d}"
+        month = month_of(due)
         facts.setdefault((handling_round.lead_unit, month), []).append(
             OverdueFact(
                 case_id=case.id,

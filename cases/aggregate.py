@@ -69,10 +69,6 @@ class DomainEvent(BaseModel):
             from_version += 1
         return state
 
-    @property
-    def type_name(self) -> str:
-        return type(self).__name__
-
 
 class Created(DomainEvent):
     """The first event of an aggregate: it constructs the aggregate it belongs to."""

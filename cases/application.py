@@ -11,11 +11,9 @@ from datetime import date, datetime
 from typing import Any, TypeVar
 from uuid import UUID, uuid4
 
-from eventsourcing.persistence import IntegrityError
-
 from cases.actors import Actor
 from cases.calendar import local_date
-from cases.case import Case
+from cases.case import TIMEKEEPER, Case
 from cases.errors import NotFound
 from cases.events import CaseEvent
 from cases.model import Flag, Outcome, Requester, Satisfaction, SignedShare, Urgency
@@ -279,21 +277,15 @@ class Cases(ReferenceData):
         return self._act(case_id, ctx, lambda case: case.close(now=ctx.now, actor=ctx.actor))
 
     def record_time_facts(self, case_id: UUID, *, until: datetime, now: datetime | None) -> int:
-        """The timekeeper's command for one case; idempotent, so safe after a restart."""
-        for _attempt in range(8):
+        """The timekeeper's command for one case; idempotent, so safe after a restart or beside a rival."""
+
+        def decide() -> tuple[list[Case], int, Case | None]:
             case = self._find(case_id)
             if not isinstance(case, Case):
-                return 0
-            count = case.record_time_facts(until=until, now=now)
-            if not count:
-                return 0
-            try:
-                self.save(case)
-            except IntegrityError:  # a concurrent command recorded first; look again
-                self._evict([case])
-                continue
-            return count
-        return 0
+                return [], 0, None
+            return [case], case.record_time_facts(until=until, now=now), case
+
+        return self.record(Context(actor=TIMEKEEPER, now=now or until), decide).value
 
     # ------------------------------------------------------------ plumbing
 

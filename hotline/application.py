@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Any, Generic, TypeVar
 from uuid import UUID
 
+import contextlib
 import random
 import time
 
@@ -62,10 +63,6 @@ class Recorded(Generic[T]):
     position: int
     aggregate: Any = None
     extra: dict[str, Any] = field(default_factory=dict)
-
-
-class Retry(Exception):
-    """The aggregate moved on while the command was decided; decide again."""
 
 
 class HotlineApplication(Application):
@@ -123,9 +120,6 @@ class HotlineApplication(Application):
         except AggregateNotFoundError:
             raise NotFound(what, aggregate_id) from None
 
-    def exists(self, aggregate_id: UUID) -> bool:
-        return bool(self.store.recorder.select_events(aggregate_id, limit=1))
-
     def record(self, ctx: Context, decide: Callable[[], tuple[Sequence[Aggregate], T, Aggregate | None]]) -> Recorded[T]:
         """Decide and save, retrying on a concurrent write unless the caller pinned a version.
 
@@ -176,10 +170,8 @@ class HotlineApplication(Application):
         cache = self.repository.cache
         if cache is not None:
             for aggregate in aggregates:
-                try:
+                with contextlib.suppress(KeyError):
                     cache.get(aggregate.id, evict=True)
-                except KeyError:
-                    pass
 
 
 def _back_off(attempt: int) -> None:

@@ -233,9 +233,6 @@ class CaseIndex(SqlView):
         )
         return [row["case_id"] for row in rows]
 
-    def next_alarm(self) -> datetime | None:
-        rows = self.sql.query("SELECT MIN(fire_us) AS first FROM {a}", a="case_alarms")
-        return from_micros(rows[0]["first"]) if rows and rows[0]["first"] is not None else None
 
 
 def _item(row: dict[str, Any]) -> dict[str, Any]:

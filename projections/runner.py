@@ -182,6 +182,3 @@ class Followers:
             {"name": t.follower.name, "position": t.position, "lag": max(head - t.position, 0), "error": t.error}
             for t in self.tracks
         ]
-
-    def get(self, name: str) -> Follower:
-        return next(t.follower for t in self.tracks if t.follower.name == name)

@@ -92,7 +92,7 @@ def _rule(store: Store, finding: Finding, histories: dict[UUID, list[tuple[int, 
         return {"evaluated": False, "holds": finding.status not in ("dismissed", "withdrawn"), "explanation": "raised by hand; no rule to run again"}
     if finding.clause == "11(2)":
         return _rule_11_2(store, finding, position)
-    for case_id, events in histories.items():
+    for events in histories.values():
         case = replayed(events, version_at_position(events, position))
         if not isinstance(case, Case):
             continue

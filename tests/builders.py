@@ -59,7 +59,7 @@ def new_case(
     unclear: bool = False,
     category: str = "environment",
 ) -> Case:
-    case = Case.accept(
+    return Case.accept(
         uuid4(),
         number="2026092800001",
         channel="phone",
@@ -74,7 +74,6 @@ def new_case(
         now=now,
         actor=AGENT,
     )
-    return case
 
 
 def dispatch(case: Case, now: datetime = START, *, lead: str = "U1", co: tuple[str, ...] = (), working_days: int | None = None, response_hours: int | None = None) -> Case:

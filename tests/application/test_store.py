@@ -10,7 +10,6 @@ from eventsourcing.persistence import IntegrityError, StoredEvent
 from eventsourcing.utils import get_topic
 
 from cases.aggregate import DomainEvent, Snapshot
-from cases.case import Case
 from cases.numbering import counter_id
 from cases.units import REGISTRY_ID
 from hotline.application import Context, IdempotencyClaim
@@ -145,7 +144,7 @@ def test_settings_read_only_hotline_variables() -> None:
     )
     assert "p@ss" not in target.describe()
     with pytest.raises(ValueError):
-        Settings(database_url="mysql://x").database
+        _ = Settings(database_url="mysql://x").database
 
 
 def test_inserts_keep_the_table_lock_that_orders_positions(hotline: Any) -> None:
