@@ -8,7 +8,6 @@ what the timekeeper scans for deadlines about to lapse. No requester data is kep
 
 from __future__ import annotations
 
-import base64
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -21,12 +20,11 @@ from eventsourcing.utils import get_topic
 
 from cases.calendar import TZ
 from cases.case import Case
-from cases.errors import InvalidInput
 from cases.events import CaseEvent
 from cases.timefacts import pending_alarms
 from hotline.application import HotlineApplication
 from hotline.store import Cursor, Store
-from projections.view import SqlView
+from projections.view import SqlView, decode_page, encode_page
 
 
 def case_topics() -> tuple[str, ...]:
@@ -169,7 +167,7 @@ class CaseIndex(SqlView):
                 clauses.append(f"c.{column} = ?")
                 params.append(int(flag))
         if page_token:
-            accepted_us, number = _decode_token(page_token)
+            accepted_us, number = decode_page(page_token, int, str)
             clauses.append("(c.accepted_us < ? OR (c.accepted_us = ? AND c.number < ?))")
             params += [accepted_us, accepted_us, number]
         sql = "SELECT c.* FROM {c} c" + join
@@ -179,12 +177,12 @@ class CaseIndex(SqlView):
         rows = self.sql.query(sql, [*params, page_size + 1], c="case_list", u="case_units")
         more = len(rows) > page_size
         rows = rows[:page_size]
-        token = _encode_token(rows[-1]["accepted_us"], rows[-1]["number"]) if more and rows else None
+        token = encode_page(rows[-1]["accepted_us"], rows[-1]["number"]) if more and rows else None
         return [_item(row) for row in rows], token
 
     def worklist(self, *, page_size: int, page_token: str | None) -> tuple[list[dict[str, Any]], str | None]:
         """Open cases that must be supervised or have unmet supervision, most urgent first."""
-        offset = int(page_token) if page_token and page_token.isdigit() else 0
+        offset = decode_page(page_token, int)[0] if page_token else 0
         rows = self.sql.query(
             "SELECT * FROM {c} WHERE status <> 'closed' AND (supervised = 1 OR unmet_supervision > 0) "
             "ORDER BY unmet_supervision DESC, CASE WHEN next_deadline_us IS NULL THEN 1 ELSE 0 END, "
@@ -193,11 +191,11 @@ class CaseIndex(SqlView):
             c="case_list",
         )
         more = len(rows) > page_size
-        return [_item(row) for row in rows[:page_size]], (str(offset + page_size) if more else None)
+        return [_item(row) for row in rows[:page_size]], (encode_page(offset + page_size) if more else None)
 
     def feedback_for(self, superior: str | None, *, page_size: int, page_token: str | None) -> tuple[list[dict[str, Any]], str | None]:
         """Art. 17 feedback on non-member units' cases, for their superior units (newest first)."""
-        offset = int(page_token) if page_token and page_token.isdigit() else 0
+        offset = decode_page(page_token, int)[0] if page_token else 0
         where, params = ("WHERE superior_id = ? ", [superior]) if superior else ("", [])
         rows = self.sql.query(
             "SELECT * FROM {f} " + where + "ORDER BY at_us DESC, case_id, n LIMIT ? OFFSET ?",
@@ -218,7 +216,7 @@ class CaseIndex(SqlView):
             }
             for row in rows[:page_size]
         ]
-        return items, (str(offset + page_size) if len(rows) > page_size else None)
+        return items, (encode_page(offset + page_size) if len(rows) > page_size else None)
 
     def cases_with_alarms(self) -> list[UUID]:
         rows = self.sql.query("SELECT DISTINCT case_id FROM {a} ORDER BY case_id", a="case_alarms")
@@ -256,14 +254,3 @@ def _item(row: dict[str, Any]) -> dict[str, Any]:
         "version": row["version"],
     }
 
-
-def _encode_token(accepted_us: int, number: str) -> str:
-    return base64.urlsafe_b64encode(orjson.dumps([accepted_us, number])).decode()
-
-
-def _decode_token(token: str) -> tuple[int, str]:
-    try:
-        accepted_us, number = orjson.loads(base64.urlsafe_b64decode(token.encode()))
-        return int(accepted_us), str(number)
-    except Exception:  # noqa: BLE001 - any garbage token is the client's error
-        raise InvalidInput("page_token", "not a token this service issued") from None

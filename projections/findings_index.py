@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -13,11 +12,10 @@ from eventsourcing.utils import get_topic
 
 from accountability.finding import Finding
 from cases.aggregate import DomainEvent
-from cases.errors import InvalidInput
 from hotline.application import HotlineApplication
 from hotline.store import Cursor, Store
 from projections.case_index import from_micros, micros
-from projections.view import SqlView
+from projections.view import SqlView, decode_page, encode_page
 
 
 def finding_topics() -> tuple[str, ...]:
@@ -102,7 +100,7 @@ class FindingsIndex(SqlView):
                 clauses.append(f"{column} = ?")
                 params.append(value)
         if page_token:
-            raised_us, finding_id = _decode(page_token)
+            raised_us, finding_id = decode_page(page_token, int, str)
             clauses.append("(raised_us < ? OR (raised_us = ? AND id < ?))")
             params += [raised_us, raised_us, finding_id]
         sql = "SELECT * FROM {f}" + (" WHERE " + " AND ".join(clauses) if clauses else "")
@@ -110,7 +108,7 @@ class FindingsIndex(SqlView):
         rows = self.sql.query(sql, [*params, page_size + 1], f="findings_list")
         more = len(rows) > page_size
         rows = rows[:page_size]
-        token = _encode(rows[-1]["raised_us"], rows[-1]["id"]) if more and rows else None
+        token = encode_page(rows[-1]["raised_us"], rows[-1]["id"]) if more and rows else None
         return [_item(row) for row in rows], token
 
 
@@ -129,14 +127,3 @@ def _item(row: dict[str, Any]) -> dict[str, Any]:
         "measures": orjson.loads(row["measures"]),
     }
 
-
-def _encode(raised_us: int, finding_id: str) -> str:
-    return base64.urlsafe_b64encode(orjson.dumps([raised_us, finding_id])).decode()
-
-
-def _decode(token: str) -> tuple[int, str]:
-    try:
-        raised_us, finding_id = orjson.loads(base64.urlsafe_b64decode(token.encode()))
-        return int(raised_us), str(finding_id)
-    except Exception:  # noqa: BLE001
-        raise InvalidInput("page_token", "not a token this service issued") from None

@@ -9,10 +9,14 @@ Rebuilding a view is dropping its rows and tracking row; it then catches up from
 from __future__ import annotations
 
 from abc import abstractmethod
+import base64
 from collections.abc import Sequence
 from typing import Any
 
+import orjson
 from eventsourcing.persistence import IntegrityError, Notification
+
+from cases.errors import InvalidInput
 
 from hotline.store import Cursor, Store
 from projections.runner import Follower
@@ -72,3 +76,23 @@ class SqlView(Follower):
             for table in self.tables:
                 cursor.execute("DELETE FROM {t}", t=table)
             cursor.execute("DELETE FROM {t} WHERE name=?", (self.name,), t=TRACKING)
+
+
+def encode_page(*key: Any) -> str:
+    """An opaque page token holding the sort key of the last row served."""
+    return base64.urlsafe_b64encode(orjson.dumps(list(key))).decode()
+
+
+def decode_page(token: str, *types: type) -> list[Any]:
+    """The sort key inside a token this service issued, of the given types; anything else is a 422."""
+    try:
+        key = orjson.loads(base64.urlsafe_b64decode(token.encode()))
+    except Exception:  # noqa: BLE001 - any garbage token is the client's error
+        key = None
+    if not (
+        isinstance(key, list)
+        and len(key) == len(types)
+        and all(isinstance(k, t) and not isinstance(k, bool) for k, t in zip(key, types, strict=True))
+    ):
+        raise InvalidInput("page_token", "not a token this service issued")
+    return key

@@ -182,3 +182,17 @@ def test_units_only_see_their_own_cases(api: Api) -> None:
     assert api.post(f"/v1/cases/{case_id}/sign", {}, HANDLER_U3).status_code == 404
     assert api.get(f"/v1/cases/{case_id}", HANDLER_U2).status_code == 404
     assert api.get("/v1/cases/not-a-uuid").status_code == 404
+
+
+def test_forged_page_tokens_are_refused_everywhere(api: Api) -> None:
+    import base64
+
+    forged = base64.urlsafe_b64encode(b'["not a number", 7]').decode()
+    for path, who in (("/v1/cases", "center"), ("/v1/findings", "center"), ("/v1/supervision/worklist", "center"), ("/v1/supervision/feedback", "center")):
+        for token in ("garbage", forged, "WzFd"):  # WzFd is [1]: a worklist offset, not a list key
+            response = api.get(path, who, params={"page_token": token})
+            if path.startswith("/v1/supervision") and token == "WzFd":
+                assert response.status_code == 200
+            else:
+                assert response.status_code == 422, (path, token, response.text)
+                assert response.json()["errors"][0]["field"] == "page_token"
