@@ -6,10 +6,10 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 from uuid import UUID, uuid4
 
-from accountability.finding import BasisRef, Finding, Responsibility, Subject
+from accountability.finding import OVERSIGHT, BasisRef, Finding, Responsibility, Subject
 from cases.actors import Actor
 from cases.case import Case
-from cases.errors import FieldError, InvalidInput, NotFound
+from cases.errors import FieldError, Forbidden, InvalidInput, NotFound
 from cases.reference import ReferenceData
 from hotline.application import Context, Recorded
 
@@ -26,6 +26,19 @@ class Findings(ReferenceData):
         if not isinstance(finding, Finding) or not finding.visible_to(actor, self.registry()):
             raise NotFound("finding", finding_id)
         return finding
+
+    def list_scope(self, actor: Actor, *, unit: str | None, staff: str | None) -> tuple[tuple[str, ...] | None, str | None]:
+        """Which subjects a findings list may show: oversight all, a unit its subtree, a person their own."""
+        if OVERSIGHT.intersection(actor.roles):
+            return ((unit,) if unit else None), staff
+        if actor.is_unit_member and actor.unit:
+            allowed = self.registry().subtree(actor.unit)
+            if unit is not None and unit not in allowed:
+                raise Forbidden("a unit sees the findings on itself and its subordinate units")
+            return ((unit,) if unit else tuple(allowed)), staff
+        if staff not in (None, actor.staff):
+            raise Forbidden("you see the findings on yourself")
+        return ((unit,) if unit else None), actor.staff
 
     def raise_finding(
         self, *, clause: str, subject: Subject, basis: list[BasisRef], description: str, ctx: Context

@@ -14,7 +14,7 @@ from uuid import UUID, uuid4
 from cases.actors import Actor
 from cases.calendar import local_date
 from cases.case import TIMEKEEPER, Case
-from cases.errors import NotFound
+from cases.errors import Forbidden, NotFound
 from cases.events import CaseEvent
 from cases.model import Flag, Outcome, Requester, Satisfaction, SignedShare, Urgency
 from cases.numbering import CaseNumbers, counter_id
@@ -50,6 +50,22 @@ class Cases(ReferenceData):
         """Every event of the case in order, with its global position."""
         self._visible(case_id, actor)
         return history(self.store, case_id)
+
+    def list_scope(self, actor: Actor, unit: str | None) -> str | None:
+        """The unit a case list is limited to: a unit principal sees only its own cases."""
+        if not actor.is_unit_member:
+            return unit
+        if unit is not None and unit != actor.unit:
+            raise Forbidden("a unit sees only its own cases")
+        return actor.unit
+
+    def feedback_scope(self, actor: Actor, superior: str | None) -> str | None:
+        """Art. 17 feedback: a unit sees what is addressed to it as a superior; oversight sees all."""
+        if actor.has("center", "city_gov"):
+            return superior
+        if superior not in (None, actor.unit):
+            raise Forbidden("a unit sees only the feedback addressed to it")
+        return actor.unit
 
     def _visible(self, case_id: UUID, actor: Actor) -> Case:
         case = self.load(case_id, "case")

@@ -167,6 +167,14 @@ class WorkingCalendar:
                 counted += 1
         return day
 
+    def exceptions(self, year: int) -> tuple[list[date], list[date]]:
+        """The year's non-working weekdays and working weekend days, as the service counts them."""
+        first, last = date(year, 1, 1), date(year, 12, 31)
+        days = [first + timedelta(days=i) for i in range((last - first).days + 1)]
+        holidays_ = [d for d in days if d.weekday() < 5 and not self.is_working_day(d)]
+        workdays_ = [d for d in days if d.weekday() >= 5 and self.is_working_day(d)]
+        return holidays_, workdays_
+
     def spans_provisional(self, start: date, end: date) -> bool:
         """Whether any year the period touches has no definitive arrangement yet."""
         return any(self.arrangement(y).provisional for y in range(start.year, end.year + 1))

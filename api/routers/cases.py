@@ -12,7 +12,7 @@ from pydantic import AwareDatetime
 from api.deps import ActorDep, CommandDep, Consistent, HotlineDep, respond, roles
 from api.presenters import present_case, present_history
 from api.schemas import CaseIn, CaseOut, CasePage, HistoryOut
-from cases.errors import Forbidden, InvalidInput, NotFound
+from cases.errors import InvalidInput, NotFound
 from cases.model import Requester, Status
 from projections.case_index import ListFilter
 
@@ -50,12 +50,8 @@ def list_cases(
     page_token: str | None = None,
 ) -> Response:
     """Cases, newest accepted first; a unit sees only the cases that are or were dispatched to it."""
-    if actor.is_unit_member:
-        if unit is not None and unit != actor.unit:
-            raise Forbidden("a unit sees only its own cases")
-        unit = actor.unit
     items, token = hotline.index.list(
-        ListFilter(unit=unit, status=status, overdue=overdue, supervised=supervised, month=month),
+        ListFilter(unit=hotline.cases.list_scope(actor, unit), status=status, overdue=overdue, supervised=supervised, month=month),
         page_size=page_size,
         page_token=page_token,
     )

@@ -24,7 +24,7 @@ from api.schemas import (
     SanctionIn,
     TalkIn,
 )
-from cases.errors import Forbidden, NotFound
+from cases.errors import NotFound
 from projections.findings_index import FindingFilter
 from replay.review import review
 
@@ -59,17 +59,7 @@ def list_findings(
     page_token: str | None = None,
 ) -> Response:
     """Findings, newest first; a unit sees its own and its subordinate units', a person their own."""
-    units: tuple[str, ...] | None = (unit,) if unit else None
-    if not actor.has("center", "city_gov", "discipline", "auditor", "admin"):
-        if actor.is_unit_member and actor.unit:
-            allowed = hotline.findings.registry().subtree(actor.unit)
-            if unit is not None and unit not in allowed:
-                raise Forbidden("a unit sees the findings on itself and its subordinate units")
-            units = (unit,) if unit else tuple(allowed)
-        else:
-            if staff not in (None, actor.staff):
-                raise Forbidden("you see the findings on yourself")
-            staff = actor.staff
+    units, staff = hotline.findings.list_scope(actor, unit=unit, staff=staff)
     items, token = hotline.findings_index.list(
         FindingFilter(units=units, staff=staff, clause=clause, status=status, period=period),
         page_size=page_size,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path
@@ -88,14 +87,14 @@ def get_calendar(year: Year, hotline: HotlineDep, _: ActorDep) -> Response:
 
 def _year(calendar: WorkingCalendar, year: int) -> dict[str, Any]:
     arrangement = calendar.arrangement(year)
-    days = [date(year, 1, 1) + timedelta(days=i) for i in range((date(year + 1, 1, 1) - date(year, 1, 1)).days)]
+    holidays, workdays = calendar.exceptions(year)
     return {
         "year": year,
         "calendar_version": calendar.version,
         "source": arrangement.source,
         "provisional": arrangement.provisional,
-        "holidays": [d.isoformat() for d in days if d.weekday() < 5 and not calendar.is_working_day(d)],
-        "workdays": [d.isoformat() for d in days if d.weekday() >= 5 and calendar.is_working_day(d)],
+        "holidays": [d.isoformat() for d in holidays],
+        "workdays": [d.isoformat() for d in workdays],
     }
 
 

@@ -8,7 +8,6 @@ from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
 from api.deps import ActorDep, Consistent, HotlineDep, respond, roles
-from cases.errors import Forbidden
 
 router = APIRouter(prefix="/v1/supervision", tags=["supervision"])
 
@@ -36,9 +35,5 @@ def superior_feedback(
 
     A unit sees the feedback addressed to it as a superior; the center and the city government see all.
     """
-    if not actor.has("center", "city_gov"):
-        if superior not in (None, actor.unit):
-            raise Forbidden("a unit sees only the feedback addressed to it")
-        superior = actor.unit
-    items, token = hotline.index.feedback_for(superior, page_size=page_size, page_token=page_token)
+    items, token = hotline.index.feedback_for(hotline.cases.feedback_scope(actor, superior), page_size=page_size, page_token=page_token)
     return respond(200, {"items": items, "next_page_token": token})
