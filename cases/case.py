@@ -154,7 +154,7 @@ class Case(Supervision, Aggregate):
     def allowed_actions(self) -> list[str]:
         """The actions the case accepts in its current state (what a 409 names)."""
         if self.status == "closed":
-            return []
+            return ["superior-feedback"] if self.urgings else []  # Art. 17: the result may come after archiving
         allowed = {"supervision"}
         if self.status == "accepted":
             allowed |= {"dispatch", "close"}

@@ -176,3 +176,13 @@ def test_dates_far_ahead_are_refused_not_computed() -> None:
     with pytest.raises(InvalidInput) as refused:
         urge(case, later(1), "leader_dispatch", due_date=date(2030, 1, 1), instruction="x")
     assert fields(refused.value) == ["due_date"]
+
+
+def test_art_17_feedback_can_follow_the_archiving() -> None:
+    case = signed_case(lead="N1")
+    urge(case, later(1))
+    case.reply(content="done", outcome="resolved", now=later(2), actor=handler("N1"))
+    case.close(now=later(3), actor=CENTER)
+    assert case.allowed_actions() == ["superior-feedback"]
+    case.notify_superior(note="supervision met in time", registry=REGISTRY, now=later(4), actor=CENTER)
+    assert case.superior_feedback[0].superior == "U3"
