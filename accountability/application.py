@@ -22,7 +22,7 @@ class Findings(ReferenceData):
         self.snapshotting_intervals = {Finding: store.settings.snapshot_interval}
 
     def finding(self, finding_id: UUID, actor: Actor) -> Finding:
-        finding = self._find(finding_id)
+        finding = self.find(finding_id)
         if not isinstance(finding, Finding) or not finding.visible_to(actor, self.registry()):
             raise NotFound("finding", finding_id)
         return finding
@@ -58,7 +58,7 @@ class Findings(ReferenceData):
     def _check_basis(self, basis: list[BasisRef]) -> None:
         errors = []
         for i, ref in enumerate(basis):
-            case = self._find(ref.case_id)
+            case = self.find(ref.case_id)
             if not isinstance(case, Case):
                 errors.append(FieldError(f"basis[{i}].case_id", f"no case {ref.case_id}"))
             elif not 1 <= ref.version <= case.version:

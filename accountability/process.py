@@ -13,7 +13,6 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.persistence import IntegrityError, Notification, Tracking
 
 from accountability.finding import Finding, FindingDraft, rule_finding_id
@@ -68,7 +67,7 @@ class RulesProcess(Follower):
             except IntegrityError:
                 if self.tracked() >= upto or attempt == ATTEMPTS - 1:
                     raise
-                self.app._evict(list(batch.loaded.values()))
+                self.app.evict(list(batch.loaded.values()))
 
 
 class _Batch:
@@ -110,10 +109,10 @@ class _Batch:
 
     def get(self, aggregate_id: Any) -> Any:
         if aggregate_id not in self.loaded:
-            try:
-                self.loaded[aggregate_id] = self.app.repository.get(aggregate_id)
-            except AggregateNotFoundError:
+            found = self.app.find(aggregate_id)
+            if found is None:
                 return None
+            self.loaded[aggregate_id] = found
         return self.loaded[aggregate_id]
 
     def keep(self, aggregate: Aggregate) -> Any:

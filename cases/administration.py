@@ -116,7 +116,7 @@ class Administration(ReferenceData):
             calendar = book.working_calendar()
             moved = []
             for case_id in cases_with_deadlines():
-                case = self._find(case_id)
+                case = self.find(case_id)
                 if isinstance(case, Case) and case.recompute_deadlines(calendar, now=ctx.now, actor=ctx.actor):
                     moved.append(case)
             moved_ids[:] = [str(case.id) for case in moved]

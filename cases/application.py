@@ -93,7 +93,7 @@ class Cases(ReferenceData):
         new_id = case_id or uuid4()
 
         def decide() -> tuple[list[Any], Case, Case]:
-            numbers = self._find(counter_id(local_date(ctx.now))) or CaseNumbers.open(ctx.now, ctx.actor)
+            numbers = self.find(counter_id(local_date(ctx.now))) or CaseNumbers.open(ctx.now, ctx.actor)
             number = numbers.issue(now=ctx.now, actor=ctx.actor)
             case = Case.accept(
                 new_id,
@@ -296,7 +296,7 @@ class Cases(ReferenceData):
         """The timekeeper's command for one case; idempotent, so safe after a restart or beside a rival."""
 
         def decide() -> tuple[list[Case], int, Case | None]:
-            case = self._find(case_id)
+            case = self.find(case_id)
             if not isinstance(case, Case):
                 return [], 0, None
             return [case], case.record_time_facts(until=until, now=now), case

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from eventsourcing.application import AggregateNotFoundError
-
 from cases.actors import Actor
 from cases.calendar import TZ, WorkingCalendar
 from cases.calendar_amendments import CALENDAR_ID, CalendarAmendments
@@ -27,29 +25,23 @@ class ReferenceData(HotlineApplication):
     """Reads the unit registry, the deadline policy and the calendar for commands and queries."""
 
     def registry(self, *, opening_now: datetime | None = None, opening_actor: Actor | None = None) -> UnitRegistry:
-        found = self._find(REGISTRY_ID)
+        found = self.find(REGISTRY_ID)
         if found is not None:
             return found
         return UnitRegistry.open(now=opening_now or IN_FORCE, actor=opening_actor or NOBODY)
 
     def policy_aggregate(self) -> DeadlinePolicy | None:
-        return self._find(POLICY_ID)
+        return self.find(POLICY_ID)
 
     def policy(self) -> PolicyTable:
         aggregate = self.policy_aggregate()
         return aggregate.table if aggregate is not None else PolicyTable()
 
     def calendar_book(self, *, opening_now: datetime | None = None, opening_actor: Actor | None = None) -> CalendarAmendments:
-        found = self._find(CALENDAR_ID)
+        found = self.find(CALENDAR_ID)
         if found is not None:
             return found
         return CalendarAmendments.open(now=opening_now or IN_FORCE, actor=opening_actor or NOBODY)
 
     def calendar(self) -> WorkingCalendar:
         return self.calendar_book().working_calendar()
-
-    def _find(self, aggregate_id):  # noqa: ANN001, ANN202
-        try:
-            return self.repository.get(aggregate_id)
-        except AggregateNotFoundError:
-            return None

@@ -114,6 +114,13 @@ class HotlineApplication(Application):
 
     # ----------------------------------------------------------- commands
 
+    def find(self, aggregate_id: UUID) -> Any:
+        """The aggregate, or None if nothing was recorded under that id."""
+        try:
+            return self.repository.get(aggregate_id)
+        except AggregateNotFoundError:
+            return None
+
     def load(self, aggregate_id: UUID, what: str, *, version: int | None = None) -> Any:
         try:
             return self.repository.get(aggregate_id, version=version)
@@ -138,9 +145,9 @@ class HotlineApplication(Application):
                 raise
             except IntegrityError:
                 if ctx.expected_version is not None and main is not None:
-                    self._evict([main])
+                    self.evict([main])
                     raise VersionMismatch(ctx.expected_version, self.repository.get(main.id).version) from None
-                self._evict(aggregates)
+                self.evict(aggregates)
                 _back_off(_attempt)
                 continue
             result.position = max((r.notification.id for r in recordings), default=0) or self.store.head()
@@ -166,7 +173,7 @@ class HotlineApplication(Application):
         )
         return {"idempotency": record}
 
-    def _evict(self, aggregates: Sequence[Aggregate]) -> None:
+    def evict(self, aggregates: Sequence[Aggregate]) -> None:
         cache = self.repository.cache
         if cache is not None:
             for aggregate in aggregates:

@@ -70,7 +70,7 @@ class Timekeeper:
             if not self.followers.wait(self.store.head(), self.wait_timeout):
                 raise Unavailable("the case index is catching up; move the clock again shortly")
             recorded = self.run_until(to, stamp=None)
-            simulation = self.cases._find(SIMULATION_ID) or SimulatedTime.begin(self.clock.now(), actor)
+            simulation = self.cases.find(SIMULATION_ID) or SimulatedTime.begin(self.clock.now(), actor)
             simulation.advance(to, actor)
             recordings = self.cases.save(simulation)
             self.clock.set(to)
@@ -103,7 +103,7 @@ class Timekeeper:
 
 def resumed_clock(store_cases: Cases, start: datetime) -> datetime:
     """Where a simulated clock resumes: its start, or later if a simulation already moved past it."""
-    simulation = store_cases._find(SIMULATION_ID)
+    simulation = store_cases.find(SIMULATION_ID)
     if isinstance(simulation, SimulatedTime) and simulation.now is not None and simulation.now > start:
         return simulation.now
     return start
