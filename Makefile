@@ -9,7 +9,8 @@ STAMP := $(VENV)/.installed
 run: $(STAMP)  ## start the service on SQLite with a demo (see README)
 	$(BIN)/hotline serve --demo $(ARGS)
 
-test: $(STAMP)  ## run the whole test suite (SQLite and PostgreSQL)
+test: $(STAMP)  ## check the import layering, then run the whole test suite (SQLite and PostgreSQL)
+	$(BIN)/lint-imports
 	$(BIN)/python -m pytest $(ARGS)
 
 bench: $(STAMP)  ## run the benchmarks (see BENCHMARKS.md)

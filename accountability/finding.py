@@ -19,46 +19,36 @@ from datetime import datetime
 from typing import Any, Literal
 from uuid import NAMESPACE_URL, UUID, uuid5
 
-from pydantic import BaseModel, ConfigDict
-
 from accountability.clauses import CLAUSE_TEXT, EFFECT_TEXT, HARM_CLAUSES, MITIGATION_TEXT, TALK_TEXT
 from accountability.measures import KIND_TEXT, MEASURES, SCOPE_TEXT, measures_for
-from cases.actors import Actor
-from cases.aggregate import Aggregate, Created, DomainEvent
-from cases.errors import FieldError, Forbidden, InvalidInput, NotAllowedNow
+from foundation.actors import Actor
+from foundation.aggregate import Aggregate, Created, DomainEvent, Value
+from foundation.errors import FieldError, Forbidden, InvalidInput, NotAllowedNow
 from cases.units import UnitRegistry
 
 Status = Literal["candidate", "confirmed", "dismissed", "withdrawn", "sanctioned", "waived", "appealed", "closed"]
 OVERSIGHT = frozenset({"center", "city_gov", "discipline", "auditor", "admin"})
 
 
-class Subject(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
+class Subject(Value):
     unit: str
     staff: str | None = None
 
 
-class BasisRef(BaseModel):
+class BasisRef(Value):
     """An event a finding rests on: the case and the version of that event in the case's history."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
     case_id: UUID
     version: int
 
 
-class Responsibility(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
+class Responsibility(Value):
     scope: Literal["collective", "individual"]
     kind: Literal["direct", "leadership"]
 
 
-class FindingDraft(BaseModel):
+class FindingDraft(Value):
     """What a rule concludes: the finding it would raise (or keep), before any person decides."""
-
-    model_config = ConfigDict(frozen=True)
 
     clause: str
     key: str
@@ -70,7 +60,7 @@ class FindingDraft(BaseModel):
     suggestions: tuple[str, ...] = ()
 
 
-class Record(BaseModel):
+class Record(Value):
     """One entry of the finding's decision record, in the order it happened."""
 
     action: str
@@ -88,61 +78,56 @@ def rule_finding_id(key: str) -> UUID:
 
 class Finding(Aggregate):
     clause: str = ""
-    subject: Subject | None = None
+    subject: Subject = Subject(unit="")
     status: Status = "candidate"
-    basis: list[BasisRef] = []
+    basis: tuple[BasisRef, ...] = ()
     period: str | None = None
     raised_by: str = ""
     raised_at: datetime | None = None
     description: str = ""
     key: str | None = None
     needs_harm: bool = False
-    suggestions: list[str] = []
+    suggestions: tuple[str, ...] = ()
     harm: str | None = None
-    measures: list[str] = []
+    measures: tuple[str, ...] = ()
     """The measures in force (after an appeal decision, as modified; none once revoked)."""
     responsibility: Responsibility | None = None
     appealed: bool = False
-    records: list[Record] = []
+    records: tuple[Record, ...] = ()
 
     # ------------------------------------------------------------------ events
 
     class Raised(Created):
         clause: str
         subject: Subject
-        basis: list[BasisRef]
+        basis: tuple[BasisRef, ...]
         period: str | None
         raised_by: str
         description: str
         key: str | None = None
         needs_harm: bool = False
-        suggestions: list[str] = []
+        suggestions: tuple[str, ...] = ()
 
         def apply(self, finding: Finding) -> None:
             finding.clause = self.clause
             finding.subject = self.subject
             finding.status = "candidate"
-            finding.basis = list(self.basis)
+            finding.basis = self.basis
             finding.period = self.period
             finding.raised_by = self.raised_by
             finding.raised_at = self.timestamp
             finding.description = self.description
             finding.key = self.key
             finding.needs_harm = self.needs_harm
-            finding.suggestions = list(self.suggestions)
-            finding.harm = None
-            finding.measures = []
-            finding.responsibility = None
-            finding.appealed = False
-            finding.records = []
+            finding.suggestions = self.suggestions
             finding.remember(self, "raised", clause=self.clause, article=CLAUSE_TEXT.get(self.clause, ""))
 
     class BasisExtended(DomainEvent):
-        basis: list[BasisRef]
+        basis: tuple[BasisRef, ...]
         description: str
 
         def apply(self, finding: Finding) -> None:
-            finding.basis = list(self.basis)
+            finding.basis = self.basis
             finding.description = self.description
             finding.remember(self, "basis_extended", basis=[b.model_dump(mode="json") for b in self.basis])
 
@@ -154,13 +139,13 @@ class Finding(Aggregate):
             finding.remember(self, "withdrawn", reason=self.reason)
 
     class Reraised(DomainEvent):
-        basis: list[BasisRef]
+        basis: tuple[BasisRef, ...]
         description: str
         reason: str
 
         def apply(self, finding: Finding) -> None:
             finding.status = "candidate"
-            finding.basis = list(self.basis)
+            finding.basis = self.basis
             finding.description = self.description
             finding.remember(self, "reraised", reason=self.reason)
 
@@ -201,14 +186,14 @@ class Finding(Aggregate):
             finding.remember(self, "talk", kind=self.kind, kind_text=TALK_TEXT[self.kind], note=self.note, article="15")
 
     class Sanctioned(DomainEvent):
-        measures: list[str]
+        measures: tuple[str, ...]
         responsibility: Responsibility
         note: str
         discipline_notice: str
 
         def apply(self, finding: Finding) -> None:
             finding.status = "sanctioned"
-            finding.measures = list(self.measures)
+            finding.measures = self.measures
             finding.responsibility = self.responsibility
             finding.remember(
                 self,
@@ -238,25 +223,25 @@ class Finding(Aggregate):
 
     class AppealDecided(DomainEvent):
         outcome: str
-        measures: list[str]
+        measures: tuple[str, ...]
         reason: str
 
         def apply(self, finding: Finding) -> None:
             finding.status = "closed" if self.outcome == "revoked" else "sanctioned"
-            finding.measures = list(self.measures)
+            finding.measures = self.measures
             finding.remember(self, "appeal_decision", n=1, outcome=self.outcome, measures=list(self.measures), reason=self.reason)
 
     def remember(self, event: DomainEvent, action: str, **details: Any) -> None:
-        self.records.append(
-            Record(action=action, at=event.timestamp, by=event.actor.staff, unit=event.actor.unit,
-                   version=event.originator_version, details=details)
+        record = Record(
+            action=action, at=event.timestamp, by=event.actor.staff, unit=event.actor.unit,
+            version=event.originator_version, details=details,
         )
+        self.records = (*self.records, record)
 
     # ----------------------------------------------------------------- reading
 
     def visible_to(self, actor: Actor, registry: UnitRegistry) -> bool:
         """Oversight sees every finding; a unit its own and its subordinates'; a person their own."""
-        assert self.subject is not None
         if OVERSIGHT.intersection(actor.roles) or (self.subject.staff and self.subject.staff == actor.staff):
             return True
         if actor.is_unit_member and actor.unit is not None:
@@ -289,22 +274,22 @@ class Finding(Aggregate):
             actor=actor,
             clause=draft.clause,
             subject=draft.subject,
-            basis=list(draft.basis),
+            basis=draft.basis,
             period=draft.period,
             raised_by="rules",
             description=draft.description,
             key=draft.key,
             needs_harm=draft.needs_harm,
-            suggestions=list(draft.suggestions),
+            suggestions=draft.suggestions,
         )
 
     def follow(self, draft: FindingDraft, *, now: datetime, actor: Actor) -> None:
         """The rules still conclude ``draft``: widen an undecided basis, or raise a withdrawn finding again."""
         if self.status == "withdrawn":
-            self.trigger(self.Reraised, now=now, actor=actor, basis=list(draft.basis), description=draft.description,
+            self.trigger(self.Reraised, now=now, actor=actor, basis=draft.basis, description=draft.description,
                          reason="the facts hold again")
         elif self.status == "candidate" and set(draft.basis) != set(self.basis):
-            self.trigger(self.BasisExtended, now=now, actor=actor, basis=list(draft.basis), description=draft.description)
+            self.trigger(self.BasisExtended, now=now, actor=actor, basis=draft.basis, description=draft.description)
 
     def withdraw(self, reason: str, *, now: datetime, actor: Actor) -> bool:
         """Later facts undid a finding nobody has decided on yet."""
@@ -390,7 +375,7 @@ class Finding(Aggregate):
         notice = (
             f"已通报纪检监察机关派驻机构（第四条），由{actor.unit or actor.staff}于{now.date().isoformat()}实施问责"
         )
-        self.trigger(self.Sanctioned, now=now, actor=actor, measures=list(dict.fromkeys(measures)),
+        self.trigger(self.Sanctioned, now=now, actor=actor, measures=tuple(dict.fromkeys(measures)),
                      responsibility=responsibility, note=note, discipline_notice=notice)
 
     def refer(self, *, to: str, reason: str, now: datetime, actor: Actor) -> None:
@@ -400,7 +385,6 @@ class Finding(Aggregate):
 
     def appeal(self, *, grounds: str, registry: UnitRegistry, now: datetime, actor: Actor) -> None:
         """Art. 16: the sanctioned unit (its leader) or the sanctioned person appeals."""
-        assert self.subject is not None
         if self.subject.staff:
             if actor.staff != self.subject.staff:
                 raise Forbidden("only the sanctioned staff member appeals a measure on staff")
@@ -417,22 +401,21 @@ class Finding(Aggregate):
             errors = _measure_errors(measures, self.subject_is_staff)
             if errors:
                 raise InvalidInput(errors=errors)
-            in_force = list(dict.fromkeys(measures))
+            in_force = tuple(dict.fromkeys(measures))
         else:
             if measures:
                 raise InvalidInput("measures", f"an appeal {outcome} carries no measures; only 'modified' does")
-            in_force = [] if outcome == "revoked" else list(self.measures)
+            in_force = () if outcome == "revoked" else self.measures
         self.trigger(self.AppealDecided, now=now, actor=actor, outcome=outcome, measures=in_force, reason=reason)
 
     # ----------------------------------------------------------------- guards
 
     @property
     def subject_is_staff(self) -> bool:
-        return bool(self.subject and self.subject.staff)
+        return bool(self.subject.staff)
 
     def _require_sanctioning_authority(self, actor: Actor, registry: UnitRegistry) -> None:
         """Art. 4 and API: the center and city government for units; a unit on its own staff and subordinates."""
-        assert self.subject is not None
         if self.subject.staff:
             if not ("unit_leader" in actor.roles and self._has_authority(actor, registry)):
                 raise Forbidden("measures on staff are imposed by the leader of their own unit (Art. 4)")
@@ -448,7 +431,6 @@ class Finding(Aggregate):
             raise Forbidden(f"'{action}' is for the center or the leader of the subject's own unit")
 
     def _has_authority(self, actor: Actor, registry: UnitRegistry) -> bool:
-        assert self.subject is not None
         unit = self.subject.unit
         return actor.unit is not None and (actor.unit == unit or actor.unit in registry.ancestors(unit))
 

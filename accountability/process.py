@@ -1,10 +1,11 @@
 """The rules process: follows the case events and raises, extends or withdraws findings by itself.
 
-It is a follower of the log (stage 0: what it records, read models then show). For each batch it
-re-evaluates every case concerned with the pure rules, notes the Art. 11(2) facts on the unit-month
-tallies, and saves the findings and tallies it changed *with its tracking position in the same
-transaction*: exactly once, and after a crash it resumes where it stopped. A concurrent decision
-on the same finding makes the save fail; the batch is then evaluated again on the fresh state.
+An ``EventSourcedProjection`` of the library (stage 0: what it records, the read models then
+show). For each batch it re-evaluates every case concerned with the pure rules, notes the Art.
+11(2) facts on the unit-month tallies, and saves the findings and tallies it changed *with its
+tracking position in the same transaction*: exactly once, and after a crash it resumes where it
+stopped. A concurrent decision on the same finding makes the save fail; the batch is then
+evaluated again on the fresh state.
 """
 
 from __future__ import annotations
@@ -12,74 +13,87 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
+from uuid import UUID
 
-from eventsourcing.persistence import IntegrityError, Notification, Tracking
+from eventsourcing.application import ProcessingEvent
+from eventsourcing.dispatch import singledispatchmethod
+from eventsourcing.persistence import IntegrityError, Tracking
+from eventsourcing.projection import EventSourcedProjection
 
+from foundation.actors import system
+from foundation.aggregate import Aggregate
+from foundation.application import BaseApplication, KeptIndex
+from foundation.clock import Clock
+from foundation.store import Store
 from accountability.finding import Finding, FindingDraft, rule_finding_id
 from accountability.rules import Withdrawal, evaluate_case, overdue_facts, rule_11_2
 from accountability.tally import OverdueTally, tally_id
-from cases.actors import system
-from cases.aggregate import Aggregate
 from cases.case import Case
-from hotline.application import HotlineApplication
-from hotline.clock import Clock
-from hotline.store import Store
-from projections.case_index import case_topics
-from projections.runner import Follower
+from cases.events import CaseEvent, case_topics
 
 RULES = system("rules")
 ATTEMPTS = 5
 
 
-class RulesApplication(HotlineApplication):
-    """The process's own view of the log (its own cache)."""
+class RulesProcess(BaseApplication, EventSourcedProjection):
+    """Stage 0 of the followers: the findings the rules conclude, recorded with the position they rest on."""
 
-    def __init__(self, store: Store) -> None:
-        super().__init__(store)
-        every = store.settings.snapshot_interval
-        self.snapshotting_intervals = {Finding: every, OverdueTally: every}
-
-
-class RulesProcess(Follower):
     name = "rules"
+    topics = case_topics()
     stage = 0
 
-    def __init__(self, store: Store, clock: Clock) -> None:
-        self.store = store
+    def __init__(self, store: Store, clock: Clock, *, snapshot_interval: int = 50, kept: Sequence[KeptIndex] = ()) -> None:
+        super().__init__(store, snapshot_every={Finding: snapshot_interval, OverdueTally: snapshot_interval}, kept=kept)
         self.clock = clock
-        self.app = RulesApplication(store)
-        self.topics = case_topics()
+
+    def setup(self) -> None:
+        """The process records into the log itself: nothing to create."""
 
     def tracked(self) -> int:
         return self.store.recorder.max_tracking_id(self.name) or 0
 
-    def handle(self, notifications: Sequence[Notification], upto: int) -> None:
-        case_ids = list(dict.fromkeys(n.originator_id for n in notifications))
+    def process_batch(self, events: Sequence[tuple[Any, Tracking]]) -> None:
+        """Evaluate each case the batch touched once, and save what changed with the batch's position."""
+        case_ids = list(dict.fromkeys(event.originator_id for event, _ in events))
+        tracking = Tracking(self.name, events[-1][1].notification_id)
         for attempt in range(ATTEMPTS):
-            batch = _Batch(self.app, self.clock)
+            batch = _Batch(self)
             for case_id in case_ids:
-                case = self.app.repository.get(case_id)
-                if isinstance(case, Case):
-                    batch.evaluate(case)
+                batch.evaluate(case_id)
             try:
-                self.app.save_tracked(*batch.changed(), tracking=Tracking(self.name, upto))
+                self.save_tracked(*batch.changed(), tracking=tracking)
                 return
             except IntegrityError:
-                if self.tracked() >= upto or attempt == ATTEMPTS - 1:
+                if self.tracked() >= tracking.notification_id:
+                    return  # a rival process of the same name recorded this batch
+                if attempt == ATTEMPTS - 1:
                     raise
-                self.app.evict(list(batch.loaded.values()))
+                self.evict(list(batch.loaded.values()))
+
+    @singledispatchmethod
+    def policy(self, domain_event: Any, processing_event: ProcessingEvent) -> None:
+        """Only case events concern the rules."""
+
+    @policy.register
+    def _case_event(self, domain_event: CaseEvent, processing_event: ProcessingEvent) -> None:
+        """The library's one-event path: evaluate the case the event belongs to."""
+        batch = _Batch(self)
+        batch.evaluate(domain_event.originator_id)
+        processing_event.collect_events(*batch.changed())
 
 
 class _Batch:
     """The findings and tallies one batch loads and changes, each loaded once."""
 
-    def __init__(self, app: HotlineApplication, clock: Clock) -> None:
+    def __init__(self, app: RulesProcess) -> None:
         self.app = app
-        self.clock = clock
         self.loaded: dict[Any, Aggregate] = {}
 
-    def evaluate(self, case: Case) -> None:
-        now = max(self.clock.now(), case.modified_on)
+    def evaluate(self, case_id: UUID) -> None:
+        case = self.app.find(case_id)
+        if not isinstance(case, Case):
+            return
+        now = max(self.app.clock.now(), case.modified_on)
         evaluation = evaluate_case(case)
         for draft in evaluation.drafts:
             self.follow(draft, now)

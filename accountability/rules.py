@@ -21,8 +21,7 @@ from pydantic import BaseModel, ConfigDict
 from accountability.finding import BasisRef, FindingDraft, Subject
 from cases.calendar import month_of
 from cases.case import Case
-from cases.events import CaseEvent
-from cases.model import HandlingRound
+from cases.values import HandlingRound
 
 MONTHLY_THRESHOLD = 5
 """Art. 11(2): "每月累计达到5件以上（含5件）"."""
@@ -53,16 +52,6 @@ class Evaluation:
     withdrawals: tuple[Withdrawal, ...]
 
 
-def replay(events: Iterable[CaseEvent]) -> Case:
-    """The case as its events make it (for evaluating a history cut at any version)."""
-    case = None
-    for event in events:
-        case = event.mutate(case)
-    if not isinstance(case, Case):
-        raise ValueError("no case events")
-    return case
-
-
 def evaluate_case(case: Case) -> Evaluation:
     """Every case-level rule on one case: what should stand, and what no longer does."""
     drafts: list[FindingDraft] = []
@@ -76,10 +65,6 @@ def evaluate_case(case: Case) -> Evaluation:
         drafts += rule_11_5(case, handling_round)
         drafts += rule_11_8(case, handling_round)
     return Evaluation(tuple(drafts), tuple(withdrawals))
-
-
-def evaluate_case_events(events: Sequence[CaseEvent]) -> Evaluation:
-    return evaluate_case(replay(events))
 
 
 def accepted_justification(case: Case, round_n: int):  # noqa: ANN201 - a Justification or None

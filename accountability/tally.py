@@ -11,8 +11,8 @@ from datetime import datetime
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from accountability.rules import OverdueFact
-from cases.actors import Actor
-from cases.aggregate import Aggregate, Created, DomainEvent
+from foundation.actors import Actor
+from foundation.aggregate import Aggregate, Created, DomainEvent
 
 
 def tally_id(unit: str, month: str) -> UUID:

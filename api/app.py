@@ -1,8 +1,12 @@
-"""``create_app(settings)``: the FastAPI application, built around a ``Hotline`` made in the lifespan."""
+"""``create_app(build)``: the FastAPI application around the services the composition root builds.
+
+The services are built (and their followers started) in the lifespan, by the ``build`` function the
+composition root passes in (``hotline.web.create_app``), or given ready-made (tests, the CLI).
+"""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -12,8 +16,7 @@ from fastapi.routing import APIRoute
 
 from api import problems
 from api.routers import case_actions, cases, findings, operations, reference, supervision
-from hotline.bootstrap import Hotline, bootstrap
-from hotline.settings import Settings
+from api.services import Services
 
 DESCRIPTION = """
 Supervision and accountability for the Ganzhou 12345 government-service hotline, under the
@@ -31,17 +34,16 @@ def _operation_id(route: APIRoute) -> str:
     return route.name
 
 
-def create_app(settings: Settings | None = None, *, hotline: Hotline | None = None) -> FastAPI:
-    """Build the app; the ``Hotline`` (store, applications, followers) is built in the lifespan unless given."""
-    settings = settings or (hotline.settings if hotline else Settings())
+def create_app(build: Callable[[], Services] | None = None, *, services: Services | None = None, max_body_bytes: int = 1024 * 1024) -> FastAPI:
+    """Build the app around ``services``, or around what ``build()`` makes in the lifespan (then started and closed here)."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        owned = hotline is None
-        built = hotline or bootstrap(settings)
+        owned = services is None
+        built = services if services is not None else build()  # type: ignore[misc]
         if owned:
             built.start()
-        app.state.hotline = built
+        app.state.services = built
         try:
             yield
         finally:
@@ -58,7 +60,7 @@ def create_app(settings: Settings | None = None, *, hotline: Hotline | None = No
     problems.install(app)
     for router in (operations.router, reference.router, cases.router, case_actions.router, supervision.router, findings.router):
         app.include_router(router)
-    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(BodyLimit, max_bytes=max_body_bytes)
     return app
 
 

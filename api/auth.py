@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 import jwt
 
 from api.problems import Unauthorized
-from cases.actors import ROLES, UNIT_ROLES, Actor
+from foundation.actors import ROLES, UNIT_ROLES, Actor
 
 
 def issue_token(secret: str, *, sub: str, unit: str | None, roles: list[str], now: datetime, ttl: timedelta) -> str:

@@ -1,8 +1,10 @@
-"""FastAPI dependencies: the composition root, the principal, role checks, commands and consistency.
+"""FastAPI dependencies: the services, the principal, role checks, commands and consistency.
 
-``Command`` turns a request into an application call with its ``Context`` (the principal, the
-clock's now, ``If-Match`` and ``Idempotency-Key``) and turns the outcome into the answer: the
-resource, its ``version`` (also as ``ETag``) and the ``position`` of the last event recorded.
+``Command`` turns a request into one application call with its ``Context`` (the principal, the
+clock's now, ``If-Match`` and ``Idempotency-Key``) and renders the answer from the command's
+outcome: the resource, its ``version`` (also as ``ETag``) and the ``position`` of the last event
+recorded. A repeated request with the same key is rendered from the outcome kept with the first
+one's events (the resource as it stood at that version), so it answers with the same body.
 """
 
 from __future__ import annotations
@@ -17,24 +19,25 @@ from fastapi.responses import Response
 
 from api.auth import actor_from
 from api.problems import IdempotencyMismatch
-from cases.actors import UNIT_ROLES, Actor
-from cases.errors import Forbidden, InvalidInput, Unavailable
-from hotline.application import Context, IdempotencyClaim, Recorded
-from hotline.bootstrap import Hotline
-from hotline.store import IdempotencyKeyTaken, StoredAnswer
+from api.services import Services
+from foundation.actors import UNIT_ROLES, Actor
+from foundation.application import Context, IdempotencyKey, Outcome, Recorded
+from foundation.errors import DomainError, Forbidden, InvalidInput, Unavailable
+from foundation.recorders import IdempotencyKeyTaken, StoredOutcome
 
-Render = Callable[[Recorded[Any]], tuple[int, dict[str, Any]]]
-
-
-def get_hotline(request: Request) -> Hotline:
-    return request.app.state.hotline
+Present = Callable[[Recorded, Actor], tuple[int, dict[str, Any]]]
+"""From a command's outcome (and the aggregate at its version) to the answer's status and body."""
 
 
-HotlineDep = Annotated[Hotline, Depends(get_hotline)]
+def get_services(request: Request) -> Services:
+    return request.app.state.services
 
 
-def current_actor(hotline: HotlineDep, authorization: Annotated[str | None, Header()] = None) -> Actor:
-    return actor_from(authorization, hotline.settings.jwt_secret)
+ServicesDep = Annotated[Services, Depends(get_services)]
+
+
+def current_actor(services: ServicesDep, authorization: Annotated[str | None, Header()] = None) -> Actor:
+    return actor_from(authorization, services.settings.jwt_secret)
 
 
 ActorDep = Annotated[Actor, Depends(current_actor)]
@@ -54,9 +57,9 @@ def roles(*allowed: str) -> Any:
     return Depends(check)
 
 
-def wait_for_position(hotline: HotlineDep, min_position: Annotated[int | None, Query(ge=0)] = None) -> None:
+def wait_for_position(services: ServicesDep, min_position: Annotated[int | None, Query(ge=0)] = None) -> None:
     """``min_position``: answer only once everything derived up to that position is visible."""
-    if min_position is not None and not hotline.consistent(min_position):
+    if min_position is not None and not services.consistent(min_position):
         raise Unavailable(f"position {min_position} is not reflected yet", retry_after=1)
 
 
@@ -73,39 +76,44 @@ def _expected_version(if_match: str | None) -> int | None:
 
 
 class Command:
-    """One command request: who, when, its guards, and how to answer."""
+    """One command request: who, when, its guards, and how its answer is rendered."""
 
-    def __init__(self, hotline: Hotline, actor: Actor, request: Request, body: bytes, if_match: str | None, key: str | None) -> None:
-        self.hotline = hotline
+    def __init__(self, services: Services, actor: Actor, fingerprint: str, if_match: str | None, key: str | None) -> None:
+        self.services = services
         self.actor = actor
         self.expected_version = _expected_version(if_match)
-        self.key = key
-        self.fingerprint = _fingerprint(request, body)
+        self.key = IdempotencyKey(actor.staff, key, fingerprint) if key else None
 
-    def run(self, call: Callable[[Context], Recorded[Any]], render: Render) -> Response:
-        claim = None
-        if self.key:
-            stored = self.hotline.store.answer(self.actor.staff, self.key)
-            if stored is not None:
-                return self._replay(stored)
-            claim = IdempotencyClaim(self.actor.staff, self.key, self.fingerprint, render)
-        ctx = Context(
-            actor=self.actor, now=self.hotline.clock.now(), expected_version=self.expected_version, idempotency=claim
-        )
+    def run(self, present: Present, call: Callable[..., Recorded], *args: Any, **kwargs: Any) -> Response:
+        """Answer ``call(*args, **kwargs, ctx=...)``, or, for a repeated key, the first answer again."""
+        stored = self._stored()
+        if stored is not None:
+            return self._replay(present, stored)
+        ctx = Context(actor=self.actor, now=self.services.clock.now(), expected_version=self.expected_version, idempotency=self.key)
         try:
-            recorded = call(ctx)
-        except IdempotencyKeyTaken:
-            stored = self.hotline.store.answer(self.actor.staff, self.key or "")
-            assert stored is not None
-            return self._replay(stored)
-        status, body = render(recorded)
+            recorded = call(*args, **kwargs, ctx=ctx)
+        except (IdempotencyKeyTaken, DomainError):
+            # A rival request with the same key committed first (and this one recorded nothing):
+            # its answer stands, even where this one, deciding on the changed state, was refused.
+            stored = self._stored()
+            if stored is None:
+                raise
+            return self._replay(present, stored)
+        status, body = present(recorded, self.actor)
         return respond(status, {**body, "position": recorded.position})
 
-    def _replay(self, stored: StoredAnswer) -> Response:
-        if stored.fingerprint != self.fingerprint:
+    def _stored(self) -> StoredOutcome | None:
+        return self.services.store.outcome(self.key.principal, self.key.key) if self.key else None
+
+    def _replay(self, present: Present, stored: StoredOutcome) -> Response:
+        if self.key is None or stored.fingerprint != self.key.fingerprint:
             raise IdempotencyMismatch("this Idempotency-Key was used with a different request; use a new key")
-        body = orjson.loads(stored.body)
-        return respond(stored.status, {**body, "position": stored.position}, replayed=True)
+        outcome = Outcome.unsealed(stored.outcome, stored.position)
+        aggregate = None
+        if outcome.aggregate_id is not None:
+            aggregate = self.services.cases.load(outcome.aggregate_id, "resource", version=outcome.version)
+        status, body = present(Recorded(outcome, aggregate), self.actor)
+        return respond(status, {**body, "position": outcome.position}, replayed=True)
 
 
 def respond(status: int, body: dict[str, Any], *, replayed: bool = False) -> Response:
@@ -130,13 +138,13 @@ def _fingerprint(request: Request, body: bytes) -> str:
 
 async def _command(
     request: Request,
-    hotline: HotlineDep,
+    services: ServicesDep,
     actor: ActorDep,
     if_match: Annotated[str | None, Header(alias="If-Match")] = None,
     idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key", max_length=200)] = None,
 ) -> Command:
     body = await request.body()
-    return Command(hotline, actor, request, body, if_match, idempotency_key)
+    return Command(services, actor, _fingerprint(request, body), if_match, idempotency_key)
 
 
 CommandDep = Annotated[Command, Depends(_command)]

@@ -7,14 +7,31 @@ from typing import Any
 from accountability.clauses import CLAUSE_TEXT
 from accountability.finding import Finding
 from accountability.measures import MEASURES
-from cases.actors import Actor
+from foundation.actors import Actor
+from foundation.application import Recorded
 from cases.case import Case
 from cases.events import CaseEvent
-from cases.model import Requester
 from cases.privacy import requester_for
+from cases.values import Requester
 from api.schemas import CaseOut, FindingOut, HistoryEvent, UrgingOut
 
 ENVELOPE = {"originator_id", "originator_version", "timestamp", "actor"}
+
+
+def the_case(recorded: Recorded, actor: Actor) -> tuple[int, dict[str, Any]]:
+    return 200, present_case(recorded.aggregate, actor)
+
+
+def new_case(recorded: Recorded, actor: Actor) -> tuple[int, dict[str, Any]]:
+    return 201, present_case(recorded.aggregate, actor)
+
+
+def the_finding(recorded: Recorded, actor: Actor) -> tuple[int, dict[str, Any]]:
+    return 200, present_finding(recorded.aggregate)
+
+
+def new_finding(recorded: Recorded, actor: Actor) -> tuple[int, dict[str, Any]]:
+    return 201, present_finding(recorded.aggregate)
 
 
 def present_case(case: Case, actor: Actor) -> dict[str, Any]:
@@ -36,7 +53,7 @@ def present_case(case: Case, actor: Actor) -> dict[str, Any]:
         accepted_at=case.accepted_at,
         lead_unit=current.lead_unit if current else None,
         co_units=list(current.co_units) if current else [],
-        round=case.round,
+        round=case.round_number,
         deadline=_deadline(case),
         overdue=case.overdue,
         supervision={
@@ -127,7 +144,6 @@ def _data(event: CaseEvent, case: Case, actor: Actor) -> dict[str, Any]:
 
 
 def present_finding(finding: Finding) -> dict[str, Any]:
-    assert finding.subject is not None
     return FindingOut(
         id=str(finding.id),
         clause=finding.clause,

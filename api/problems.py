@@ -16,7 +16,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from cases.errors import (
+from foundation.errors import (
     AlreadyExists,
     Forbidden,
     InvalidInput,

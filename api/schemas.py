@@ -14,7 +14,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validato
 from accountability.clauses import Clause, Effect, MitigationGround, TalkKind
 from accountability.measures import Measure
 from cases.calendar import AmendmentKind
-from cases.model import Flag, Outcome, Satisfaction, Status, Urgency
+from cases.values import Flag, ReplyOutcome, Satisfaction, SignedShare, Status, Urgency
 from cases.supervision import Method
 from cases.units import UnitKind
 
@@ -183,6 +183,11 @@ class UrgingIn(In):
     received_at: AwareDatetime | None = None
     """A receipt later than the instant the center records the urging."""
 
+    def fields(self) -> dict[str, Any]:
+        """The command's arguments: the confirmation sheet as signed shares."""
+        shares = [SignedShare(unit=s) if isinstance(s, str) else SignedShare(**s.model_dump()) for s in self.signed_by]
+        return {**self.model_dump(exclude={"signed_by"}), "signed_by": shares}
+
     model_config = ConfigDict(
         json_schema_extra={
             "examples": [
@@ -217,7 +222,7 @@ class CooperationIssueIn(In):
 
 class ReplyIn(In):
     content: str = Field(min_length=1, max_length=5000)
-    outcome: Outcome
+    outcome: ReplyOutcome
 
 
 class RevisitIn(In):

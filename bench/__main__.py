@@ -28,11 +28,11 @@ from typing import Any
 import psycopg
 from psycopg import sql
 
-from api.app import create_app
+from hotline.web import create_app
 from api.auth import issue_token
-from cases.actors import Actor
+from foundation.actors import Actor
 from cases.calendar import TZ
-from hotline.application import Context
+from foundation.application import Context
 from hotline.bootstrap import Hotline, bootstrap
 from hotline.settings import Settings
 from projections.findings_index import FindingFilter
@@ -83,7 +83,7 @@ def run(kind: str, cases: int) -> dict[str, Any]:
     with store(kind) as url:
         settings = Settings(
             database_url=url, jwt_secret=SECRET, cipher_key=base64.b64encode(os.urandom(32)).decode(),
-            clock="manual", clock_start=START, run_followers=True, wait_timeout=30,
+            clock="manual", clock_start=START, followers="embedded", wait_timeout=30,
         )
         hotline = bootstrap(settings)
         hotline.start()

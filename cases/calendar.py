@@ -24,14 +24,13 @@ from collections.abc import Mapping
 from datetime import date, datetime, time, timedelta
 from functools import cache
 from typing import Literal
-from zoneinfo import ZoneInfo
 
 import chinese_calendar
 import holidays as holiday_tables
 from pydantic import BaseModel, ConfigDict
 
-TZ = ZoneInfo("Asia/Shanghai")
-"""Every calendar rule is read in Asia/Shanghai."""
+from foundation.clock import TZ
+
 
 AmendmentKind = Literal["state_council", "local"]
 

@@ -10,10 +10,10 @@ from __future__ import annotations
 from datetime import datetime
 from uuid import NAMESPACE_URL, UUID, uuid5
 
-from cases.actors import Actor
-from cases.aggregate import Aggregate, Created, DomainEvent
+from foundation.actors import Actor
+from foundation.aggregate import Aggregate, Created, DomainEvent
 from cases.calendar import Amendment, AmendmentKind, WorkingCalendar, official_years
-from cases.errors import FieldError, InvalidInput
+from foundation.errors import FieldError, InvalidInput
 
 CALENDAR_ID: UUID = uuid5(NAMESPACE_URL, "hotline:working-calendar")
 

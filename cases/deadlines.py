@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 
 from cases.calendar import WorkingCalendar, end_of_day, local_date
-from cases.model import HandlingDeadline, ResponseDeadline
+from cases.values import HandlingDeadline, ResponseDeadline
 
 OVERDUE_MARK_WORKING_DAYS = 10
 """Art. 11(1): "still more than 10 working days past the handling deadline"."""
@@ -39,19 +39,24 @@ def handling_deadline(
 
 
 def extended(deadline: HandlingDeadline, extra_days: int, calendar: WorkingCalendar, rule: str) -> HandlingDeadline:
-    """The deadline moved ``extra_days`` working days past its current due date."""
+    """The deadline moved ``extra_days`` working days past its current due date.
+
+    Approved before the lapse, the extension moves everything counted from the due date (the
+    Art. 11(1) mark too). Approved after the lapse, it only gives the unit a new due date for its
+    work: what the lapse established stays as it was (the lapse, the lapsed due date, and the
+    Art. 11(1) mark counted from that due date), so the mark is recorded once and the case counts
+    for Art. 11(2) in the month of the due date that lapsed.
+    """
     moved = handling_deadline(
         start=deadline.start,
         working_days=deadline.working_days + extra_days,
         calendar=calendar,
         rule=rule,
     )
-    return moved.model_copy(
-        update={
-            "lapsed_at": deadline.lapsed_at,
-            "lapse_version": deadline.lapse_version,
-            "lapsed_due_date": deadline.lapsed_due_date,
-        }
+    if deadline.lapsed_at is None:
+        return moved
+    return deadline.model_copy(
+        update={"working_days": moved.working_days, "due_date": moved.due_date, "lapses_at": moved.lapses_at, "rule": rule}
     )
 
 

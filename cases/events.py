@@ -2,16 +2,24 @@
 
 Derived values (due dates, the rule and calendar version behind them, whether a reply was late)
 are computed by the command that records the event and carried in it, so a replay never
-recomputes anything and always gives the same state.
+recomputes anything and always gives the same state. Values are immutable: ``apply`` puts the
+event's value, or a copy of a case value with fields replaced, into the case; it never changes a
+value in place, so an event never shares state that a later event could alter.
+
+Topics (``cases.events:<Name>``) are what the log stores: an event class stays here under its
+name, and a change of shape is a new ``class_version`` with an upcaster.
 """
 
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Literal
+from typing import Any, ClassVar, Literal
 
-from cases.aggregate import Created, DomainEvent
-from cases.model import (
+from eventsourcing.utils import get_topic
+
+from foundation.aggregate import Aggregate, Created, DomainEvent, replaced
+from cases.case import Case
+from cases.values import (
     CityTracking,
     Contribution,
     CooperationIssue,
@@ -36,9 +44,6 @@ from cases.model import (
     Urging,
 )
 
-if TYPE_CHECKING:
-    from cases.case import Case
-
 
 class CaseEvent(DomainEvent):
     """Base of every event on a case."""
@@ -46,6 +51,8 @@ class CaseEvent(DomainEvent):
 
 class Accepted(Created, CaseEvent):
     """A citizen's request was accepted and registered (登记) as a case."""
+
+    aggregate_class: ClassVar[type[Aggregate]] = Case
 
     number: str
     channel: str
@@ -56,7 +63,7 @@ class Accepted(Created, CaseEvent):
     requester: Requester
     confidential: bool
     unclear: bool = False
-    flags: list[Flag]
+    flags: tuple[Flag, ...]
 
     def apply(self, case: Case) -> None:
         case.number = self.number
@@ -68,26 +75,10 @@ class Accepted(Created, CaseEvent):
         case.requester = self.requester
         case.confidential = self.confidential
         case.unclear = self.unclear
-        case.flags = list(self.flags)
+        case.flags = self.flags
         case.accepted_at = self.timestamp
         case.accepted_by = self.actor.staff
         case.status = "accepted"
-        case.rounds = []
-        case.units_ever = []
-        case.returns = []
-        case.extension_requests = []
-        case.justifications = []
-        case.urgings = []
-        case.grounds = []
-        case.revisits = []
-        case.redo_attributions = []
-        case.contributions = []
-        case.rectifications = []
-        case.escalations = []
-        case.city_tracking = None
-        case.cooperation_issues = []
-        case.superior_feedback = []
-        case.closed_at = None
 
 
 class SupervisionRequired(CaseEvent):
@@ -96,19 +87,24 @@ class SupervisionRequired(CaseEvent):
     ground: SupervisionGround
 
     def apply(self, case: Case) -> None:
-        case.grounds.append(self.ground)
+        case.grounds = (*case.grounds, self.ground)
+
+
+def _rename_round(state: dict[str, Any]) -> None:
+    state["handling_round"] = state.pop("round")
 
 
 class Dispatched(CaseEvent):
     """Handed to a lead unit and co-units, with the handling deadline (and response deadline)."""
 
-    round: HandlingRound
+    class_version: ClassVar[int] = 2
+    handling_round: HandlingRound
+
+    upcast_v1_v2 = staticmethod(_rename_round)
 
     def apply(self, case: Case) -> None:
-        case.rounds.append(self.round)
-        for unit in self.round.units:
-            if unit not in case.units_ever:
-                case.units_ever.append(unit)
+        case.rounds = (*case.rounds, self.handling_round)
+        case.units_ever = tuple(dict.fromkeys((*case.units_ever, *self.handling_round.units)))
         case.status = "dispatched"
 
 
@@ -119,7 +115,8 @@ class Signed(CaseEvent):
     lead: bool
 
     def apply(self, case: Case) -> None:
-        case.current_round.signatures.append(self.signature)
+        current = case.current_round
+        case.replace_round(current.model_copy(update={"signatures": (*current.signatures, self.signature)}))
         if self.lead and case.status == "dispatched":
             case.status = "signed"
 
@@ -130,7 +127,7 @@ class DispatchReturned(CaseEvent):
     dispatch_return: DispatchReturn
 
     def apply(self, case: Case) -> None:
-        case.returns.append(self.dispatch_return)
+        case.returns = (*case.returns, self.dispatch_return)
         case.status = "accepted"
 
 
@@ -142,9 +139,10 @@ class ReturnDecided(CaseEvent):
     status: Status
 
     def apply(self, case: Case) -> None:
-        case.returns[self.n - 1].decision = self.decision
+        returned = case.returns[self.n - 1]
+        case.returns = replaced(case.returns, self.n - 1, returned.model_copy(update={"decision": self.decision}))
         if self.decision.granted:
-            case.current_round.returned = True
+            case.replace_round(case.current_round.model_copy(update={"returned": True}))
         case.status = self.status
 
 
@@ -155,21 +153,27 @@ class Responded(CaseEvent):
     note: str
 
     def apply(self, case: Case) -> None:
-        response = case.current_round.response
+        current = case.current_round
+        response = current.response
         if response is not None and response.responded_at is None:
-            response.responded_at = self.timestamp
-            response.responded_by = self.unit
+            answered = response.model_copy(update={"responded_at": self.timestamp, "responded_by": self.unit})
+            case.replace_round(current.model_copy(update={"response": answered}))
 
 
 class ExtensionRequested(CaseEvent):
     request: ExtensionRequest
 
     def apply(self, case: Case) -> None:
-        case.extension_requests.append(self.request)
+        case.extension_requests = (*case.extension_requests, self.request)
 
 
 class ExtensionDecided(CaseEvent):
-    """The center's decision on an extension; an approval moves the due date (never undoes a lapse)."""
+    """The center's decision on an extension.
+
+    An approval before the lapse moves the due date. An approval after the lapse gives the unit a
+    new due date for its work (``deadline.due_date``) but leaves what the lapse established alone:
+    the lapse, the lapsed due date and the Art. 11(1) mark counted from it (see ``deadlines``).
+    """
 
     n: int
     decision: Decision
@@ -178,19 +182,19 @@ class ExtensionDecided(CaseEvent):
 
     def apply(self, case: Case) -> None:
         request = case.extension_requests[self.n - 1]
-        request.decision = self.decision
-        request.decided_before_lapse = self.decided_before_lapse
+        update: dict[str, Any] = {"decision": self.decision, "decided_before_lapse": self.decided_before_lapse}
         if self.deadline is not None:
-            request.due_date_before = case.current_round.deadline.due_date
-            request.due_date_after = self.deadline.due_date
-            case.current_round.deadline = self.deadline
+            current = case.current_round
+            update |= {"due_date_before": current.deadline.due_date, "due_date_after": self.deadline.due_date}
+            case.replace_round(current.model_copy(update={"deadline": self.deadline}))
+        case.extension_requests = replaced(case.extension_requests, self.n - 1, request.model_copy(update=update))
 
 
 class JustificationReported(CaseEvent):
     justification: Justification
 
     def apply(self, case: Case) -> None:
-        case.justifications.append(self.justification)
+        case.justifications = (*case.justifications, self.justification)
 
 
 class JustificationDecided(CaseEvent):
@@ -198,7 +202,8 @@ class JustificationDecided(CaseEvent):
     decision: Decision
 
     def apply(self, case: Case) -> None:
-        case.justifications[self.n - 1].decision = self.decision
+        justification = case.justifications[self.n - 1].model_copy(update={"decision": self.decision})
+        case.justifications = replaced(case.justifications, self.n - 1, justification)
 
 
 class Urged(CaseEvent):
@@ -207,14 +212,14 @@ class Urged(CaseEvent):
     urging: Urging
 
     def apply(self, case: Case) -> None:
-        case.urgings.append(self.urging)
+        case.urgings = (*case.urgings, self.urging)
 
 
 class RectificationProposed(CaseEvent):
     rectification: Rectification
 
     def apply(self, case: Case) -> None:
-        case.rectifications.append(self.rectification)
+        case.rectifications = (*case.rectifications, self.rectification)
 
 
 class RectificationRefused(CaseEvent):
@@ -222,17 +227,17 @@ class RectificationRefused(CaseEvent):
     note: str
 
     def apply(self, case: Case) -> None:
-        proposal = case.rectifications[self.n - 1]
-        proposal.refused_at = self.timestamp
-        proposal.refusal_note = self.note
-        proposal.refusal_version = self.originator_version
+        refused = case.rectifications[self.n - 1].model_copy(
+            update={"refused_at": self.timestamp, "refusal_note": self.note, "refusal_version": self.originator_version}
+        )
+        case.rectifications = replaced(case.rectifications, self.n - 1, refused)
 
 
 class Escalated(CaseEvent):
     escalation: Escalation
 
     def apply(self, case: Case) -> None:
-        case.escalations.append(self.escalation)
+        case.escalations = (*case.escalations, self.escalation)
 
 
 class TrackingOrdered(CaseEvent):
@@ -246,24 +251,24 @@ class ContributionRecorded(CaseEvent):
     contribution: Contribution
 
     def apply(self, case: Case) -> None:
-        case.contributions.append(self.contribution)
+        case.contributions = (*case.contributions, self.contribution)
 
 
 class CooperationIssueRecorded(CaseEvent):
     issue: CooperationIssue
 
     def apply(self, case: Case) -> None:
-        case.cooperation_issues.append(self.issue)
+        case.cooperation_issues = (*case.cooperation_issues, self.issue)
 
 
 class SupervisionMet(CaseEvent):
     """Urgings finished in time by this event (the lead unit's reply, or a co-unit's contribution)."""
 
-    urgings: list[int]
+    urgings: tuple[int, ...]
 
     def apply(self, case: Case) -> None:
-        for n in self.urgings:
-            case.urgings[n - 1].met_at = self.timestamp
+        met = set(self.urgings)
+        case.urgings = tuple(u.model_copy(update={"met_at": self.timestamp}) if u.n in met else u for u in case.urgings)
 
 
 class Replied(CaseEvent):
@@ -273,7 +278,7 @@ class Replied(CaseEvent):
     late: bool
 
     def apply(self, case: Case) -> None:
-        case.current_round.reply = self.reply
+        case.replace_round(case.current_round.model_copy(update={"reply": self.reply}))
         case.status = "replied"
 
 
@@ -281,17 +286,20 @@ class Revisited(CaseEvent):
     revisit: Revisit
 
     def apply(self, case: Case) -> None:
-        case.revisits.append(self.revisit)
+        case.revisits = (*case.revisits, self.revisit)
 
 
 class RedoOrdered(CaseEvent):
     """Returned for redo (发回重办): a new handling round with a new deadline."""
 
+    class_version: ClassVar[int] = 2
     reason: str
-    round: HandlingRound
+    handling_round: HandlingRound
+
+    upcast_v1_v2 = staticmethod(_rename_round)
 
     def apply(self, case: Case) -> None:
-        case.rounds.append(self.round)
+        case.rounds = (*case.rounds, self.handling_round)
         case.status = "redo"
 
 
@@ -299,7 +307,7 @@ class RedoAttributed(CaseEvent):
     attribution: RedoAttribution
 
     def apply(self, case: Case) -> None:
-        case.redo_attributions.append(self.attribution)
+        case.redo_attributions = (*case.redo_attributions, self.attribution)
 
 
 class Closed(CaseEvent):
@@ -312,10 +320,10 @@ class SuperiorNotified(CaseEvent):
     feedback: SuperiorFeedback
 
     def apply(self, case: Case) -> None:
-        case.superior_feedback.append(self.feedback)
+        case.superior_feedback = (*case.superior_feedback, self.feedback)
 
 
-# Time-triggered facts: recorded by the timekeeper at the instant they became true (``at``).
+# Time-triggered facts: recorded at the instant they became true (``at``).
 
 
 class HandlingDeadlineLapsed(CaseEvent):
@@ -327,10 +335,11 @@ class HandlingDeadlineLapsed(CaseEvent):
     at: datetime
 
     def apply(self, case: Case) -> None:
-        deadline = case.rounds[self.round - 1].deadline
-        deadline.lapsed_at = self.at
-        deadline.lapse_version = self.originator_version
-        deadline.lapsed_due_date = self.due_date
+        handling_round = case.rounds[self.round - 1]
+        lapsed = handling_round.deadline.model_copy(
+            update={"lapsed_at": self.at, "lapse_version": self.originator_version, "lapsed_due_date": self.due_date}
+        )
+        case.replace_round(handling_round.model_copy(update={"deadline": lapsed}))
 
 
 class OverdueMarkPassed(CaseEvent):
@@ -342,9 +351,9 @@ class OverdueMarkPassed(CaseEvent):
     at: datetime
 
     def apply(self, case: Case) -> None:
-        deadline = case.rounds[self.round - 1].deadline
-        deadline.mark_passed_at = self.at
-        deadline.mark_version = self.originator_version
+        handling_round = case.rounds[self.round - 1]
+        marked = handling_round.deadline.model_copy(update={"mark_passed_at": self.at, "mark_version": self.originator_version})
+        case.replace_round(handling_round.model_copy(update={"deadline": marked}))
 
 
 class SupervisionDeadlineLapsed(CaseEvent):
@@ -356,9 +365,8 @@ class SupervisionDeadlineLapsed(CaseEvent):
     at: datetime
 
     def apply(self, case: Case) -> None:
-        urging = case.urgings[self.n - 1]
-        urging.lapsed_at = self.at
-        urging.lapse_version = self.originator_version
+        lapsed = case.urgings[self.n - 1].model_copy(update={"lapsed_at": self.at, "lapse_version": self.originator_version})
+        case.urgings = replaced(case.urgings, self.n - 1, lapsed)
 
 
 class ResponseDeadlineLapsed(CaseEvent):
@@ -370,10 +378,10 @@ class ResponseDeadlineLapsed(CaseEvent):
     at: datetime
 
     def apply(self, case: Case) -> None:
-        response = case.rounds[self.round - 1].response
-        if response is not None:
-            response.lapsed_at = self.at
-            response.lapse_version = self.originator_version
+        handling_round = case.rounds[self.round - 1]
+        if handling_round.response is not None:
+            lapsed = handling_round.response.model_copy(update={"lapsed_at": self.at, "lapse_version": self.originator_version})
+            case.replace_round(handling_round.model_copy(update={"response": lapsed}))
 
 
 class DeadlinesRecomputed(CaseEvent):
@@ -386,10 +394,26 @@ class DeadlinesRecomputed(CaseEvent):
 
     def apply(self, case: Case) -> None:
         if self.deadline is not None:
-            case.current_round.deadline = self.deadline
-        for n, (due_date, lapses_at) in self.urgings.items():
-            urging = case.urgings[n - 1]
-            urging.due_date = due_date
-            urging.lapses_at = lapses_at
-            urging.calendar_version = self.calendar_version
+            case.replace_round(case.current_round.model_copy(update={"deadline": self.deadline}))
+        moved = self.urgings
+        case.urgings = tuple(
+            u.model_copy(update={"due_date": moved[u.n][0], "lapses_at": moved[u.n][1], "calendar_version": self.calendar_version})
+            if u.n in moved
+            else u
+            for u in case.urgings
+        )
 
+
+def case_event_classes() -> tuple[type[CaseEvent], ...]:
+    """Every concrete event class of a case."""
+    found, pending = [], list(CaseEvent.__subclasses__())
+    while pending:
+        cls = pending.pop()
+        found.append(cls)
+        pending.extend(cls.__subclasses__())
+    return tuple(sorted(set(found), key=lambda cls: cls.__name__))
+
+
+def case_topics() -> tuple[str, ...]:
+    """The topics of every case event, for reading the log filtered to cases."""
+    return tuple(sorted(get_topic(cls) for cls in case_event_classes()))

@@ -9,8 +9,8 @@ from __future__ import annotations
 from datetime import date, datetime
 from uuid import NAMESPACE_URL, UUID, uuid5
 
-from cases.actors import Actor
-from cases.aggregate import Aggregate, Created, DomainEvent
+from foundation.actors import Actor
+from foundation.aggregate import Aggregate, Created, DomainEvent
 from cases.calendar import local_date
 
 
@@ -19,7 +19,7 @@ def counter_id(day: date) -> UUID:
 
 
 class CaseNumbers(Aggregate):
-    day: date | None = None
+    day: date = date.min
     issued: int = 0
 
     class Opened(Created):
@@ -43,7 +43,6 @@ class CaseNumbers(Aggregate):
 
     def issue(self, *, now: datetime, actor: Actor) -> str:
         sequence = self.issued + 1
-        assert self.day is not None
         number = f"{self.day:%Y%m%d}{sequence:05d}"
         self.trigger(self.Issued, now=now, actor=actor, sequence=sequence, number=number)
         return number

@@ -11,9 +11,9 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from cases.actors import Actor
-from cases.aggregate import Aggregate, Created, DomainEvent
-from cases.model import Urgency
+from foundation.actors import Actor
+from foundation.aggregate import Aggregate, Created, DomainEvent
+from cases.values import Urgency
 
 POLICY_ID: UUID = uuid5(NAMESPACE_URL, "hotline:deadline-policy")
 DEFAULT_WORKING_DAYS = 5

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from cases.model import Requester
+from cases.values import Requester
 
 FULL_VIEW: frozenset[str] = frozenset({"agent", "center"})
 

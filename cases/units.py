@@ -10,11 +10,9 @@ from datetime import datetime
 from typing import Literal, get_args
 from uuid import NAMESPACE_URL, UUID, uuid5
 
-from pydantic import BaseModel, ConfigDict
-
-from cases.actors import Actor
-from cases.aggregate import Aggregate, Created, DomainEvent
-from cases.errors import AlreadyExists, FieldError, InvalidInput, NotFound
+from foundation.actors import Actor
+from foundation.aggregate import Aggregate, Created, DomainEvent, Value
+from foundation.errors import AlreadyExists, FieldError, InvalidInput, NotFound
 
 REGISTRY_ID: UUID = uuid5(NAMESPACE_URL, "hotline:unit-registry")
 
@@ -23,9 +21,7 @@ UNIT_KINDS: tuple[str, ...] = get_args(UnitKind)
 HANDLING_KINDS: frozenset[str] = frozenset({"member", "non_member", "internal"})
 
 
-class Unit(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class Unit(Value):
     id: str
     name: str
     kind: UnitKind
@@ -34,9 +30,7 @@ class Unit(BaseModel):
     registered_at: datetime
 
 
-class Staff(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class Staff(Value):
     id: str
     name: str
     unit_id: str

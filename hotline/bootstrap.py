@@ -1,22 +1,30 @@
-"""The composition root: builds the store, applications, read models, clock and timekeeper."""
+"""The composition root: builds the store, applications, read models, followers, clock and timekeeper.
+
+Nothing is built at import time; ``bootstrap(settings)`` wires one ``Hotline`` per process, and
+everything below it receives what it needs.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from uuid import UUID
 
+from eventsourcing.persistence import Tracking
+from eventsourcing.utils import get_topic
+
+from foundation.clock import SIMULATION_ID, Clock, ManualClock, SimulatedTime, SystemClock
+from foundation.projection import Followers
+from foundation.store import Store, StoreConfig
+from foundation.timers import BUILT, Timers
 from accountability.application import Findings
 from accountability.process import RulesProcess
 from cases.administration import Administration
-from cases.application import Cases
-from cases.errors import Unavailable
-from hotline.clock import Clock, ManualClock, SystemClock
+from cases.application import Cases, case_timers
+from cases.case import Case
+from cases.events import Accepted
 from hotline.settings import Settings
-from hotline.store import Store
-from hotline.timekeeper import Timekeeper, resumed_clock
-from projections.case_index import CaseIndex
-from projections.findings_index import FindingsIndex
-from projections.runner import Followers
+from hotline.timekeeper import Timekeeper
+from projections.case_index import CaseIndex, CaseIndexView
+from projections.findings_index import FindingsIndex, FindingsIndexView
 
 
 @dataclass
@@ -26,18 +34,22 @@ class Hotline:
     settings: Settings
     store: Store
     clock: Clock
+    timers: Timers
     cases: Cases
     admin: Administration
     findings: Findings
-    index: CaseIndex
-    findings_index: FindingsIndex
+    rules: RulesProcess
+    index: CaseIndexView
+    findings_index: FindingsIndexView
     followers: Followers
     timekeeper: Timekeeper
 
     def start(self) -> None:
         """Catch up every read model and process, then follow the log live and keep time."""
+        if self.settings.followers == "external":
+            return
         self.followers.catch_up()
-        if self.settings.run_followers:
+        if self.settings.followers == "embedded":
             self.followers.start()
             self.timekeeper.start()
 
@@ -45,12 +57,6 @@ class Hotline:
         self.timekeeper.stop()
         self.followers.stop()
         self.store.close()
-
-    def cases_with_deadlines(self) -> list[UUID]:
-        """Cases with a deadline still to lapse, from an index that has caught up with the log."""
-        if not self.consistent(self.store.head()):
-            raise Unavailable("the case index is catching up; try again shortly")
-        return self.index.cases_with_alarms()
 
     def consistent(self, position: int) -> bool:
         """Read-your-writes: wait (bounded) until everything derived up to ``position`` is visible."""
@@ -60,42 +66,62 @@ class Hotline:
 
 
 def bootstrap(settings: Settings) -> Hotline:
-    store = Store(settings)
-    cases = Cases(store)
-    admin = Administration(store)
-    findings = Findings(store)
+    store = Store(
+        StoreConfig(
+            target=settings.database,
+            cipher_key=settings.cipher_key,
+            cache_size=settings.cache_size,
+            poll_interval=settings.follower_poll_interval,
+        )
+    )
+    every = settings.snapshot_interval
+    timers = Timers(store.sql, case_timers)
+    timers.setup()
+    cases = Cases(store, timers=timers, snapshot_interval=every)
     clock = _clock(settings, cases)
-    index = CaseIndex(store)
-    findings_index = FindingsIndex(store)
+    rules = RulesProcess(store, clock, snapshot_interval=every)
+    index = CaseIndexView(store)
+    findings_index = FindingsIndexView(store)
     followers = Followers(
-        store, [RulesProcess(store, clock), index, findings_index], poll_interval=settings.follower_poll_interval
+        store, [rules, CaseIndex(index), FindingsIndex(findings_index)], inline=settings.followers == "inline"
     )
-    followers.setup()
-    timekeeper = Timekeeper(
-        store=store,
-        cases=cases,
-        index=index,
-        followers=followers,
-        clock=clock,
-        interval=settings.timekeeper_interval,
-        wait_timeout=settings.wait_timeout,
-    )
+    if settings.followers != "external":
+        followers.setup()
+        _build_timers_once(store, cases, timers)
     return Hotline(
         settings=settings,
         store=store,
         clock=clock,
+        timers=timers,
         cases=cases,
-        admin=admin,
-        findings=findings,
+        admin=Administration(store, timers=timers, snapshot_interval=every),
+        findings=Findings(store, snapshot_interval=every),
+        rules=rules,
         index=index,
         findings_index=findings_index,
         followers=followers,
-        timekeeper=timekeeper,
+        timekeeper=Timekeeper(cases=cases, timers=timers, clock=clock, interval=settings.timekeeper_interval),
     )
 
 
 def _clock(settings: Settings, cases: Cases) -> Clock:
-    if settings.clock == "manual":
-        start = settings.clock_start or SystemClock().now()
-        return ManualClock(resumed_clock(cases, start))
-    return SystemClock()
+    if settings.clock != "manual":
+        return SystemClock()
+    start = settings.clock_start or SystemClock().now()
+    simulation = cases.find(SIMULATION_ID)
+    if isinstance(simulation, SimulatedTime) and simulation.now is not None and simulation.now > start:
+        start = simulation.now  # a restarted simulation resumes where it stood
+    return ManualClock(start)
+
+
+def _build_timers_once(store: Store, cases: Cases, timers: Timers) -> None:
+    """A log written before the timers index existed: fill it from every case once (an upgrade)."""
+    if store.recorder.max_tracking_id(BUILT) is not None:
+        return
+    head = store.head()
+    position, case_ids = 0, []
+    while batch := store.recorder.select_notifications(start=position, limit=1000, stop=head, topics=[get_topic(Accepted)], inclusive_of_start=False):
+        case_ids += [n.originator_id for n in batch]
+        position = batch[-1].id
+    timers.rebuild(case for case_id in case_ids if isinstance(case := cases.find(case_id), Case))
+    store.recorder.insert_tracking(Tracking(BUILT, max(head, 1)))

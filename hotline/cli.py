@@ -12,7 +12,7 @@ import sys
 from datetime import timedelta
 
 from api.auth import issue_token
-from cases.actors import ROLES
+from foundation.actors import ROLES
 from hotline.settings import Settings
 
 DEMO_ROLES = {
@@ -55,7 +55,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _token(settings: Settings, args: argparse.Namespace) -> int:
-    from hotline.clock import SystemClock
+    from foundation.clock import SystemClock
 
     ttl = timedelta(hours=args.ttl_hours or settings.token_ttl_hours)
     try:
@@ -69,8 +69,8 @@ def _token(settings: Settings, args: argparse.Namespace) -> int:
 def _serve(settings: Settings, args: argparse.Namespace) -> int:
     import uvicorn
 
-    from api.app import create_app
     from hotline.bootstrap import bootstrap
+    from hotline.web import create_app
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     hotline = bootstrap(settings)
@@ -91,7 +91,7 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _print_banner(settings: Settings, hotline: object, args: argparse.Namespace) -> None:
-    from hotline.clock import SystemClock
+    from foundation.clock import SystemClock
 
     base = f"http://{args.host}:{args.port}"
     print(f"\nhotline on {settings.database.describe()}; clock: {settings.clock}")

@@ -16,11 +16,11 @@ from typing import Any
 from uuid import UUID
 
 from accountability.finding import Responsibility
-from cases.actors import Actor
+from foundation.actors import Actor
 from cases.calendar import TZ, local_date
-from cases.model import Requester, SignedShare
+from cases.values import Requester, SignedShare
 from cases.policy import CategoryRule, PolicyTable
-from hotline.application import Context
+from foundation.application import Context
 from hotline.bootstrap import Hotline
 from projections.findings_index import FindingFilter
 
@@ -134,7 +134,7 @@ def _reference_data(hotline: Hotline, at: datetime) -> None:
     admin.add_staff("N-WATERCO", staff_id="n-waterco-handler", name="水务集团经办人", position="经办人", responsible_leader=False, ctx=ctx)
     for staff_id, name in (("agent-01", "话务员甲"), ("center-01", "督办科科员"), ("admin-01", "系统管理员")):
         admin.add_staff(CENTER_UNIT, staff_id=staff_id, name=name, position=None, responsible_leader=False, ctx=ctx)
-    admin.set_policy(POLICY, ctx)
+    admin.set_policy(POLICY, ctx=ctx)
 
 
 def _play(hotline: Hotline, script: Script, t0: datetime, i: int, *, limit: datetime) -> None:
@@ -152,7 +152,7 @@ def _play(hotline: Hotline, script: Script, t0: datetime, i: int, *, limit: date
         flags=script.flags,  # type: ignore[arg-type]
         ctx=ctx,
     )
-    case_id = recorded.value.id
+    case_id = recorded.aggregate.id
     for day, action, kwargs in script.steps:
         at = t0 + timedelta(days=day)
         if at > limit:
@@ -186,12 +186,12 @@ def _urge(h: Hotline, case_id: UUID, ctx: Context, script: Script, method: str =
 
 ACTIONS: dict[str, Callable[..., None]] = {
     "dispatch": _dispatch,
-    "sign": lambda h, c, ctx, s, **kw: h.cases.sign(c, ctx),
+    "sign": lambda h, c, ctx, s, **kw: h.cases.sign(c, ctx=ctx),
     "reply": lambda h, c, ctx, s, **kw: h.cases.reply(c, content="已现场核查并处理，结果已告知诉求人。", outcome=kw.get("outcome", "resolved"), ctx=ctx),
     "revisit": lambda h, c, ctx, s, **kw: h.cases.revisit(
         c, satisfied=kw.get("satisfied", True), reply_matches_facts=kw.get("matches", True), note="回访", satisfaction=kw.get("satisfaction"), ctx=ctx
     ),
-    "close": lambda h, c, ctx, s, **kw: h.cases.close_case(c, ctx),
+    "close": lambda h, c, ctx, s, **kw: h.cases.close_case(c, ctx=ctx),
     "redo": lambda h, c, ctx, s, **kw: h.cases.redo(c, reason="诉求人不满意，发回重办", working_days=None, ctx=ctx),
     "attribute": lambda h, c, ctx, s, **kw: h.cases.attribute_redo(c, unit_at_fault=True, reason="承办单位未实质处理", ctx=ctx),
     "urge": _urge,

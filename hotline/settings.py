@@ -13,56 +13,12 @@ from collections.abc import Mapping
 from datetime import datetime
 from pathlib import Path
 from typing import Literal
-from urllib.parse import parse_qs, unquote, urlparse
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from foundation.database import DatabaseTarget
+
 DEFAULT_VAR_DIR = Path("var")
-
-
-class DatabaseTarget(BaseModel):
-    """Where the event log lives, parsed from ``HOTLINE_DATABASE_URL``."""
-
-    model_config = ConfigDict(frozen=True)
-
-    kind: Literal["sqlite", "postgres"]
-    sqlite_path: str = ""
-    host: str = ""
-    port: int = 5432
-    user: str = ""
-    password: str = ""
-    dbname: str = ""
-    schema_name: str = ""
-
-    @classmethod
-    def parse(cls, url: str) -> DatabaseTarget:
-        parsed = urlparse(url)
-        if parsed.scheme == "sqlite":
-            path = unquote(url[len("sqlite:///") :]) if url.startswith("sqlite:///") else ""
-            if not path:
-                raise ValueError("HOTLINE_DATABASE_URL: use sqlite:///path/to/file.sqlite3")
-            return cls(kind="sqlite", sqlite_path=path)
-        if parsed.scheme in ("postgresql", "postgres"):
-            query = parse_qs(parsed.query)
-            return cls(
-                kind="postgres",
-                host=parsed.hostname or "127.0.0.1",
-                port=parsed.port or 5432,
-                user=unquote(parsed.username or "postgres"),
-                password=unquote(parsed.password or ""),
-                dbname=(parsed.path or "/").lstrip("/") or "postgres",
-                schema_name=(query.get("schema") or [""])[0],
-            )
-        raise ValueError(
-            f"HOTLINE_DATABASE_URL: unsupported scheme '{parsed.scheme}'; use sqlite:/// or postgresql://"
-        )
-
-    def describe(self) -> str:
-        """For logs and /health: where, without the password."""
-        if self.kind == "sqlite":
-            return f"sqlite:{self.sqlite_path}"
-        schema = f" schema {self.schema_name}" if self.schema_name else ""
-        return f"postgresql://{self.user}@{self.host}:{self.port}/{self.dbname}{schema}"
 
 
 class Settings(BaseModel):
@@ -82,7 +38,10 @@ class Settings(BaseModel):
     max_body_bytes: int = 1024 * 1024
     follower_poll_interval: float = Field(default=1.0, gt=0)
     """How often a follower looks for events another process wrote (SQLite has no notifications)."""
-    run_followers: bool = True
+    followers: Literal["embedded", "external", "inline"] = "embedded"
+    """Where the read models and the rules process run: threads in this process (``embedded``), a
+    separate ``hotline projections run`` worker (``external``: this process only waits for them),
+    or in the thread that waits for them (``inline``: tests and tools)."""
     token_ttl_hours: int = 12
 
     @field_validator("clock_start")

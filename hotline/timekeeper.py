@@ -1,11 +1,12 @@
 """The timekeeper: records each deadline lapse (and the Art. 11(1) mark) when it becomes true.
 
-It scans the case index's alarms for facts due by now and asks each case to record them; a
-case records a fact only once (it is no longer pending afterwards) and a concurrent write makes
-the save fail and the case be asked again, so a restart, a downtime or two timekeepers never
-double or lose a fact. With the system clock it runs by itself every
-``HOTLINE_TIMEKEEPER_INTERVAL`` seconds and catches up on start; with the simulated clock it
-runs when an admin moves the clock, before the move is answered.
+It asks the write side's timers index (kept with every command, never behind the log) which
+cases have a fact due by now, and asks each case to record them; a case records a fact only
+once (it is no longer pending afterwards) and a concurrent write makes the save fail and the
+case be asked again, so a restart, a downtime or two timekeepers never double or lose a fact.
+With the system clock it runs by itself every ``HOTLINE_TIMEKEEPER_INTERVAL`` seconds and catches
+up on start; with the simulated clock it runs when an admin moves the clock, before the move is
+answered.
 """
 
 from __future__ import annotations
@@ -13,38 +14,21 @@ from __future__ import annotations
 import logging
 import threading
 from datetime import datetime
-from uuid import UUID
 
-from cases.actors import Actor
+from foundation.actors import Actor
+from foundation.clock import SIMULATION_ID, Clock, ManualClock, SimulatedTime
+from foundation.timers import Timers
 from cases.application import Cases
-from cases.errors import Unavailable
-from hotline.clock import SIMULATION_ID, Clock, ManualClock, SimulatedTime
-from hotline.store import Store
-from projections.case_index import CaseIndex
-from projections.runner import Followers
 
 log = logging.getLogger("hotline.timekeeper")
 
 
 class Timekeeper:
-    def __init__(
-        self,
-        *,
-        store: Store,
-        cases: Cases,
-        index: CaseIndex,
-        followers: Followers,
-        clock: Clock,
-        interval: float,
-        wait_timeout: float,
-    ) -> None:
-        self.store = store
+    def __init__(self, *, cases: Cases, timers: Timers, clock: Clock, interval: float) -> None:
         self.cases = cases
-        self.index = index
-        self.followers = followers
+        self.timers = timers
         self.clock = clock
         self.interval = interval
-        self.wait_timeout = wait_timeout
         self._lock = threading.Lock()
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
@@ -53,13 +37,11 @@ class Timekeeper:
     def run_until(self, until: datetime, *, stamp: datetime | None) -> int:
         """Record every fact due by ``until`` (stamped ``stamp``, or with its own instant if None)."""
         recorded, after = 0, ""
-        while True:
-            due = self.index.due_cases(until, after=after)
-            if not due:
-                return recorded
+        while due := self.timers.due(until, after=after):
             for case_id in due:
-                recorded += self.cases.record_time_facts(UUID(case_id), until=until, now=stamp)
-            after = due[-1]
+                recorded += self.cases.record_time_facts(case_id, until=until, now=stamp)
+            after = str(due[-1])
+        return recorded
 
     def advance(self, to: datetime, actor: Actor) -> tuple[int, int]:
         """Move the simulated clock to ``to``, recording every fact on the way first."""
@@ -67,8 +49,6 @@ class Timekeeper:
             raise RuntimeError("only a simulated clock is moved by hand")
         with self._lock:
             self.clock.check_forward(to)
-            if not self.followers.wait(self.store.head(), self.wait_timeout):
-                raise Unavailable("the case index is catching up; move the clock again shortly")
             recorded = self.run_until(to, stamp=None)
             simulation = self.cases.find(SIMULATION_ID) or SimulatedTime.begin(self.clock.now(), actor)
             simulation.advance(to, actor)
@@ -99,11 +79,3 @@ class Timekeeper:
         self._stopping.set()
         if self._thread is not None:
             self._thread.join(timeout=10)
-
-
-def resumed_clock(store_cases: Cases, start: datetime) -> datetime:
-    """Where a simulated clock resumes: its start, or later if a simulation already moved past it."""
-    simulation = store_cases.find(SIMULATION_ID)
-    if isinstance(simulation, SimulatedTime) and simulation.now is not None and simulation.now > start:
-        return simulation.now
-    return start

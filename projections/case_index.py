@@ -1,72 +1,63 @@
-"""The case index: the filtered case list, the units each case was dispatched to, and pending alarms.
+"""The case index: the filtered case list, the units each case was dispatched to, Art. 17 feedback.
 
-For each batch of case events the index reloads every case concerned (from the cache or a
-snapshot, never a long replay) and rewrites its rows from the aggregate itself, so the list and
-the aggregate cannot disagree about what a status or an overdue flag means. The alarms table is
-what the timekeeper scans for deadlines about to lapse. No requester data is kept here.
+A projection with one handler per case event it cares about. A batch loads the rows of the cases
+it touches at once, the handlers change them in memory, and the view writes them back in one
+transaction with the batch's position. No requester data is kept here.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 from uuid import UUID
 
 import orjson
-from eventsourcing.persistence import Notification
-from eventsourcing.utils import get_topic
+from eventsourcing.dispatch import singledispatchmethod
+from eventsourcing.persistence import Tracking
 
-from cases.calendar import TZ
-from cases.case import Case
-from cases.events import CaseEvent
-from cases.timefacts import pending_alarms
-from hotline.application import HotlineApplication
-from hotline.store import Cursor, Store
-from projections.view import SqlView, decode_page, encode_page
+from foundation.clock import TZ
+from foundation.projection import SqlProjection, View
+from cases.case import WITH_UNIT
+from cases.events import (
+    Accepted,
+    CaseEvent,
+    Closed,
+    DeadlinesRecomputed,
+    Dispatched,
+    DispatchReturned,
+    ExtensionDecided,
+    HandlingDeadlineLapsed,
+    RedoOrdered,
+    Replied,
+    Responded,
+    ResponseDeadlineLapsed,
+    ReturnDecided,
+    Signed,
+    SuperiorNotified,
+    SupervisionDeadlineLapsed,
+    SupervisionMet,
+    SupervisionRequired,
+    Urged,
+    case_topics,
+)
+from projections.pages import ListFilter, decode_page, encode_page, from_micros, micros
 
-
-def case_topics() -> tuple[str, ...]:
-    """Every case event class, for filtering the log."""
-    found: list[type] = []
-    pending = [CaseEvent]
-    while pending:
-        cls = pending.pop()
-        found.append(cls)
-        pending.extend(cls.__subclasses__())
-    return tuple(sorted({get_topic(cls) for cls in found if cls is not CaseEvent}))
-
-
-def micros(instant: datetime | None) -> int | None:
-    return None if instant is None else int(instant.timestamp() * 1_000_000)
-
-
-def from_micros(value: int | None) -> datetime | None:
-    return None if value is None else datetime.fromtimestamp(value / 1_000_000, tz=TZ)
-
-
-@dataclass(frozen=True)
-class ListFilter:
-    unit: str | None = None
-    status: str | None = None
-    overdue: bool | None = None
-    supervised: bool | None = None
-    month: str | None = None
+COLUMNS = (
+    "case_id", "number", "status", "urgency", "category", "summary", "lead_unit", "co_units", "round", "due_date",
+    "overdue", "supervised", "grounds", "unmet_supervision", "next_deadline_us", "accepted_us", "accepted_month",
+    "version", "modified_us", "handling_due_us", "response_due_us", "open_urgings",
+)
+JSON_COLUMNS = ("co_units", "grounds", "open_urgings")
 
 
-class CaseReader(HotlineApplication):
-    """Loads cases for the index (its own cache, apart from the command path's)."""
-
-
-class CaseIndex(SqlView):
+class CaseIndexView(View):
     name = "case_index"
-    tables = ("case_list", "case_units", "case_alarms", "case_feedback")
+    tables = ("case_list", "case_units", "case_feedback")
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Any) -> None:
         super().__init__(store)
-        self.topics = case_topics()
-        self.reader = CaseReader(store)
+        self.rows: dict[str, dict[str, Any]] = {}
+        self.units: list[tuple[str, str]] = []
+        self.feedback: list[tuple[Any, ...]] = []
 
     def schema(self) -> list[str]:
         return [
@@ -75,81 +66,54 @@ class CaseIndex(SqlView):
             "lead_unit TEXT, co_units TEXT NOT NULL, round INTEGER NOT NULL, due_date TEXT, "
             "overdue INTEGER NOT NULL, supervised INTEGER NOT NULL, grounds TEXT NOT NULL, "
             "unmet_supervision INTEGER NOT NULL, next_deadline_us BIGINT, accepted_us BIGINT NOT NULL, "
-            "accepted_month TEXT NOT NULL, version INTEGER NOT NULL, modified_us BIGINT NOT NULL)",
+            "accepted_month TEXT NOT NULL, version INTEGER NOT NULL, modified_us BIGINT NOT NULL, "
+            "handling_due_us BIGINT, response_due_us BIGINT, open_urgings TEXT NOT NULL)",
             "CREATE INDEX IF NOT EXISTS case_list_accepted ON {case_list} (accepted_us, number)",
             "CREATE TABLE IF NOT EXISTS {case_units} (case_id TEXT NOT NULL, unit_id TEXT NOT NULL, "
             "PRIMARY KEY (unit_id, case_id))",
-            "CREATE TABLE IF NOT EXISTS {case_alarms} (case_id TEXT NOT NULL, kind TEXT NOT NULL, "
-            "akey INTEGER NOT NULL, fire_us BIGINT NOT NULL, PRIMARY KEY (case_id, kind, akey))",
-            "CREATE INDEX IF NOT EXISTS case_alarms_fire ON {case_alarms} (fire_us)",
             "CREATE TABLE IF NOT EXISTS {case_feedback} (case_id TEXT NOT NULL, n INTEGER NOT NULL, "
             "unit_id TEXT NOT NULL, superior_id TEXT NOT NULL, note TEXT NOT NULL, at_us BIGINT NOT NULL, "
             "number TEXT NOT NULL, summary TEXT NOT NULL, PRIMARY KEY (case_id, n))",
             "CREATE INDEX IF NOT EXISTS case_feedback_superior ON {case_feedback} (superior_id, at_us)",
         ]
 
-    def prepare(self, notifications: Sequence[Notification]) -> list[Case]:
-        """The cases concerned, each loaded once per batch (latest state; idempotent rewrite)."""
-        case_ids = list(dict.fromkeys(n.originator_id for n in notifications))
-        loaded = [self.reader.repository.get(case_id) for case_id in case_ids]
-        return [case for case in loaded if isinstance(case, Case)]
+    # ---------------------------------------------------------- writing a batch
 
-    def apply(self, cursor: Cursor, prepared: list[Case]) -> None:
-        for case in prepared:
-            self._write(cursor, case)
+    def load(self, case_ids: list[str]) -> None:
+        """The rows of the cases a batch touches, read at once."""
+        wanted = [case_id for case_id in case_ids if case_id not in self.rows]
+        for start in range(0, len(wanted), 400):
+            chunk = wanted[start : start + 400]
+            for row in self.cursor.fetch(
+                f"SELECT * FROM {{t}} WHERE case_id IN ({','.join('?' * len(chunk))})", chunk, t="case_list"
+            ):
+                for column in JSON_COLUMNS:
+                    row[column] = orjson.loads(row[column])
+                self.rows[row["case_id"]] = row
 
-    def _write(self, cursor: Cursor, case: Case) -> None:
-        key = str(case.id)
-        current = case.rounds[-1] if case.rounds else None
-        alarms = pending_alarms(case)
-        cursor.execute(
-            "INSERT INTO {t} VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT (case_id) DO UPDATE SET "
-            "status=excluded.status, lead_unit=excluded.lead_unit, co_units=excluded.co_units, "
-            "round=excluded.round, due_date=excluded.due_date, overdue=excluded.overdue, "
-            "supervised=excluded.supervised, grounds=excluded.grounds, "
-            "unmet_supervision=excluded.unmet_supervision, next_deadline_us=excluded.next_deadline_us, "
-            "version=excluded.version, modified_us=excluded.modified_us",
-            (
-                key,
-                case.number,
-                case.status,
-                case.urgency,
-                case.category,
-                case.summary,
-                current.lead_unit if current else None,
-                orjson.dumps(current.co_units if current else []).decode(),
-                case.round,
-                current.deadline.due_date.isoformat() if current else None,
-                int(case.overdue),
-                int(case.supervised),
-                orjson.dumps(sorted({g.ground for g in case.grounds})).decode(),
-                len(case.unmet_supervision()),
-                micros(alarms[0].at) if alarms else None,
-                micros(case.accepted_at),
-                case.accepted_at.astimezone(TZ).strftime("%Y-%m") if case.accepted_at else "",
-                case.version,
-                micros(case.modified_on),
-            ),
+    def row(self, case_id: UUID) -> dict[str, Any] | None:
+        return self.rows.get(str(case_id))
+
+    def add(self, row: dict[str, Any]) -> None:
+        self.rows[row["case_id"]] = row
+
+    def flush(self) -> None:
+        for row in self.rows.values():
+            row["next_deadline_us"] = _next_deadline(row)
+        assignments = ", ".join(f"{c}=excluded.{c}" for c in COLUMNS[1:])
+        self.cursor.executemany(
+            f"INSERT INTO {{t}} ({', '.join(COLUMNS)}) VALUES ({','.join('?' * len(COLUMNS))}) "
+            f"ON CONFLICT (case_id) DO UPDATE SET {assignments}",
+            [[_column(row, c) for c in COLUMNS] for row in self.rows.values()],
             t="case_list",
         )
-        cursor.executemany(
-            "INSERT INTO {t} (case_id, unit_id) VALUES (?, ?) ON CONFLICT DO NOTHING",
-            [(key, unit) for unit in case.units_ever],
-            t="case_units",
-        )
-        cursor.executemany(
-            "INSERT INTO {t} VALUES (?,?,?,?,?,?,?,?) ON CONFLICT DO NOTHING",
-            [(key, f.n, f.unit, f.superior, f.note, micros(f.at), case.number, case.summary) for f in case.superior_feedback],
-            t="case_feedback",
-        )
-        cursor.execute("DELETE FROM {t} WHERE case_id=?", (key,), t="case_alarms")
-        cursor.executemany(
-            "INSERT INTO {t} VALUES (?,?,?,?)",
-            [(key, alarm.kind, alarm.key, micros(alarm.at)) for alarm in alarms],
-            t="case_alarms",
-        )
+        self.cursor.executemany("INSERT INTO {t} (case_id, unit_id) VALUES (?, ?) ON CONFLICT DO NOTHING", self.units, t="case_units")
+        self.cursor.executemany("INSERT INTO {t} VALUES (?,?,?,?,?,?,?,?) ON CONFLICT DO NOTHING", self.feedback, t="case_feedback")
 
-    # ------------------------------------------------------------ queries
+    def forget(self) -> None:
+        self.rows, self.units, self.feedback = {}, [], []
+
+    # ------------------------------------------------------------------ queries
 
     def list(self, where: ListFilter, *, page_size: int, page_token: str | None) -> tuple[list[dict[str, Any]], str | None]:
         """Newest accepted first (then highest number), filtered, one page; the token is the last row's sort key."""
@@ -218,19 +182,161 @@ class CaseIndex(SqlView):
         ]
         return items, (encode_page(offset + page_size) if len(rows) > page_size else None)
 
-    def cases_with_alarms(self) -> list[UUID]:
-        rows = self.sql.query("SELECT DISTINCT case_id FROM {a} ORDER BY case_id", a="case_alarms")
-        return [UUID(row["case_id"]) for row in rows]
 
-    def due_cases(self, until: datetime, *, after: str = "", limit: int = 500) -> list[str]:
-        """Cases with an alarm due at or before ``until``, in id order from ``after``."""
-        rows = self.sql.query(
-            "SELECT DISTINCT case_id FROM {a} WHERE fire_us <= ? AND case_id > ? ORDER BY case_id LIMIT ?",
-            (micros(until), after, limit),
-            a="case_alarms",
+class CaseIndex(SqlProjection):
+    """Keeps ``CaseIndexView`` from the case events: one handler per event type that changes a row."""
+
+    name = CaseIndexView.name
+    topics = case_topics()
+    view: CaseIndexView
+
+    def process_batch(self, events: Any) -> None:
+        with self.view.batch(events[-1][1]):
+            self.view.load(list(dict.fromkeys(str(event.originator_id) for event, _ in events)))
+            for event, tracking in events:
+                self.process_event(event, tracking)
+                row = self.view.row(event.originator_id)
+                if row is not None:
+                    row["version"] = event.originator_version
+                    row["modified_us"] = micros(event.timestamp)
+
+    @singledispatchmethod
+    def process_event(self, event: CaseEvent, tracking: Tracking) -> None:
+        """An event that changes nothing listed (a revisit, a justification report, ...)."""
+
+    @process_event.register
+    def _accepted(self, event: Accepted, tracking: Tracking) -> None:
+        accepted = event.timestamp.astimezone(TZ)
+        self.view.add(
+            {
+                "case_id": str(event.originator_id), "number": event.number, "status": "accepted",
+                "urgency": event.urgency, "category": event.category, "summary": event.summary,
+                "lead_unit": None, "co_units": [], "round": 0, "due_date": None, "overdue": 0, "supervised": 0,
+                "grounds": [], "unmet_supervision": 0, "next_deadline_us": None, "accepted_us": micros(accepted),
+                "accepted_month": accepted.strftime("%Y-%m"), "version": 1, "modified_us": micros(accepted),
+                "handling_due_us": None, "response_due_us": None, "open_urgings": {},
+            }
         )
-        return [row["case_id"] for row in rows]
 
+    @process_event.register
+    def _supervision_required(self, event: SupervisionRequired, tracking: Tracking) -> None:
+        row = self._row(event)
+        row["supervised"] = 1
+        row["grounds"] = sorted({*row["grounds"], event.ground.ground})
+
+    @process_event.register
+    def _dispatched(self, event: Dispatched, tracking: Tracking) -> None:
+        self._new_round(event, event.handling_round, "dispatched")
+        self.view.units += [(str(event.originator_id), unit) for unit in event.handling_round.units]
+
+    @process_event.register
+    def _redo(self, event: RedoOrdered, tracking: Tracking) -> None:
+        self._new_round(event, event.handling_round, "redo")
+
+    def _new_round(self, event: CaseEvent, handling_round: Any, status: str) -> None:
+        row = self._row(event)
+        deadline, response = handling_round.deadline, handling_round.response
+        row.update(
+            status=status, lead_unit=handling_round.lead_unit, co_units=list(handling_round.co_units),
+            round=handling_round.n, due_date=deadline.due_date.isoformat(), overdue=0,
+            handling_due_us=micros(deadline.lapses_at), response_due_us=micros(response.due_at) if response else None,
+        )
+
+    @process_event.register
+    def _signed(self, event: Signed, tracking: Tracking) -> None:
+        row = self._row(event)
+        if event.lead and row["status"] == "dispatched":
+            row["status"] = "signed"
+
+    @process_event.register
+    def _returned(self, event: DispatchReturned, tracking: Tracking) -> None:
+        self._row(event)["status"] = "accepted"
+
+    @process_event.register
+    def _return_decided(self, event: ReturnDecided, tracking: Tracking) -> None:
+        self._row(event)["status"] = event.status
+
+    @process_event.register
+    def _responded(self, event: Responded, tracking: Tracking) -> None:
+        self._row(event)["response_due_us"] = None
+
+    @process_event.register
+    def _response_lapsed(self, event: ResponseDeadlineLapsed, tracking: Tracking) -> None:
+        self._row(event)["response_due_us"] = None
+
+    @process_event.register
+    def _extension_decided(self, event: ExtensionDecided, tracking: Tracking) -> None:
+        if event.deadline is not None:
+            row = self._row(event)
+            row["due_date"] = event.deadline.due_date.isoformat()
+            row["handling_due_us"] = micros(event.deadline.lapses_at)
+
+    @process_event.register
+    def _recomputed(self, event: DeadlinesRecomputed, tracking: Tracking) -> None:
+        row = self._row(event)
+        if event.deadline is not None:
+            row["due_date"] = event.deadline.due_date.isoformat()
+            row["handling_due_us"] = micros(event.deadline.lapses_at)
+        for n, (_, lapses_at) in event.urgings.items():
+            if str(n) in row["open_urgings"]:
+                row["open_urgings"][str(n)] = micros(lapses_at)
+
+    @process_event.register
+    def _lapsed(self, event: HandlingDeadlineLapsed, tracking: Tracking) -> None:
+        row = self._row(event)
+        if event.round == row["round"]:
+            row["overdue"] = 1
+
+    @process_event.register
+    def _urged(self, event: Urged, tracking: Tracking) -> None:
+        self._row(event)["open_urgings"][str(event.urging.n)] = micros(event.urging.lapses_at)
+
+    @process_event.register
+    def _met(self, event: SupervisionMet, tracking: Tracking) -> None:
+        row = self._row(event)
+        for n in event.urgings:
+            row["open_urgings"].pop(str(n), None)
+
+    @process_event.register
+    def _supervision_lapsed(self, event: SupervisionDeadlineLapsed, tracking: Tracking) -> None:
+        row = self._row(event)
+        row["open_urgings"].pop(str(event.n), None)
+        row["unmet_supervision"] += 1
+
+    @process_event.register
+    def _replied(self, event: Replied, tracking: Tracking) -> None:
+        self._row(event)["status"] = "replied"
+
+    @process_event.register
+    def _closed(self, event: Closed, tracking: Tracking) -> None:
+        self._row(event)["status"] = "closed"
+
+    @process_event.register
+    def _superior_notified(self, event: SuperiorNotified, tracking: Tracking) -> None:
+        row, feedback = self._row(event), event.feedback
+        self.view.feedback.append(
+            (row["case_id"], feedback.n, feedback.unit, feedback.superior, feedback.note, micros(feedback.at), row["number"], row["summary"])
+        )
+
+    def _row(self, event: CaseEvent) -> dict[str, Any]:
+        row = self.view.row(event.originator_id)
+        if row is None:
+            raise LookupError(f"case {event.originator_id} has no row: its Accepted event was not seen")
+        return row
+
+
+def _next_deadline(row: dict[str, Any]) -> int | None:
+    """The earliest deadline still running while the case is with a unit: handling, response, urgings."""
+    if row["status"] not in WITH_UNIT:
+        return None
+    candidates = [row["handling_due_us"], row["response_due_us"], *row["open_urgings"].values()]
+    present = [c for c in candidates if c is not None]
+    return min(present) if present else None
+
+
+def _column(row: dict[str, Any], column: str) -> Any:
+    value = row[column]
+    return orjson.dumps(value).decode() if column in JSON_COLUMNS else value
 
 
 def _item(row: dict[str, Any]) -> dict[str, Any]:

@@ -1,30 +1,31 @@
-"""The findings list: one row per finding, filtered by unit, staff, clause, status and period."""
+"""The findings list: one row per finding, filtered by unit, staff, clause, status and period.
+
+A projection with one handler per finding event; a batch reads the rows it touches at once and
+writes them back with its position in one transaction.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import orjson
-from eventsourcing.persistence import Notification
+from eventsourcing.dispatch import singledispatchmethod
+from eventsourcing.persistence import Tracking
 from eventsourcing.utils import get_topic
 
+from foundation.aggregate import DomainEvent
+from foundation.projection import SqlProjection, View
 from accountability.finding import Finding
-from cases.aggregate import DomainEvent
-from hotline.application import HotlineApplication
-from hotline.store import Cursor, Store
-from projections.case_index import from_micros, micros
-from projections.view import SqlView, decode_page, encode_page
+from projections.pages import decode_page, encode_page, from_micros, micros
+
+COLUMNS = ("id", "clause", "unit", "staff", "status", "period", "raised_by", "raised_us", "version", "description", "basis", "measures")
+JSON_COLUMNS = ("basis", "measures")
 
 
 def finding_topics() -> tuple[str, ...]:
     return tuple(
-        sorted(
-            get_topic(value)
-            for value in vars(Finding).values()
-            if isinstance(value, type) and issubclass(value, DomainEvent)
-        )
+        sorted(get_topic(value) for value in vars(Finding).values() if isinstance(value, type) and issubclass(value, DomainEvent))
     )
 
 
@@ -38,18 +39,13 @@ class FindingFilter:
     period: str | None = None
 
 
-class FindingReader(HotlineApplication):
-    """Loads findings for the index."""
-
-
-class FindingsIndex(SqlView):
+class FindingsIndexView(View):
     name = "findings_index"
     tables = ("findings_list",)
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Any) -> None:
         super().__init__(store)
-        self.topics = finding_topics()
-        self.reader = FindingReader(store)
+        self.rows: dict[str, dict[str, Any]] = {}
 
     def schema(self) -> list[str]:
         return [
@@ -59,34 +55,25 @@ class FindingsIndex(SqlView):
             "CREATE INDEX IF NOT EXISTS findings_list_unit ON {findings_list} (unit, raised_us)",
         ]
 
-    def prepare(self, notifications: Sequence[Notification]) -> list[Finding]:
-        ids = list(dict.fromkeys(n.originator_id for n in notifications))
-        loaded = [self.reader.repository.get(i) for i in ids]
-        return [f for f in loaded if isinstance(f, Finding)]
+    def load(self, ids: list[str]) -> None:
+        wanted = [i for i in ids if i not in self.rows]
+        for start in range(0, len(wanted), 400):
+            chunk = wanted[start : start + 400]
+            for row in self.cursor.fetch(f"SELECT * FROM {{t}} WHERE id IN ({','.join('?' * len(chunk))})", chunk, t="findings_list"):
+                for column in JSON_COLUMNS:
+                    row[column] = orjson.loads(row[column])
+                self.rows[row["id"]] = row
 
-    def apply(self, cursor: Cursor, prepared: list[Finding]) -> None:
-        for finding in prepared:
-            assert finding.subject is not None
-            cursor.execute(
-                "INSERT INTO {t} VALUES (?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT (id) DO UPDATE SET "
-                "status=excluded.status, version=excluded.version, description=excluded.description, "
-                "basis=excluded.basis, measures=excluded.measures",
-                (
-                    str(finding.id),
-                    finding.clause,
-                    finding.subject.unit,
-                    finding.subject.staff,
-                    finding.status,
-                    finding.period,
-                    finding.raised_by,
-                    micros(finding.raised_at),
-                    finding.version,
-                    finding.description,
-                    orjson.dumps([b.model_dump(mode="json") for b in finding.basis]).decode(),
-                    orjson.dumps(finding.measures).decode(),
-                ),
-                t="findings_list",
-            )
+    def flush(self) -> None:
+        assignments = ", ".join(f"{c}=excluded.{c}" for c in COLUMNS[1:])
+        self.cursor.executemany(
+            f"INSERT INTO {{t}} ({', '.join(COLUMNS)}) VALUES ({','.join('?' * len(COLUMNS))}) ON CONFLICT (id) DO UPDATE SET {assignments}",
+            [[orjson.dumps(row[c]).decode() if c in JSON_COLUMNS else row[c] for c in COLUMNS] for row in self.rows.values()],
+            t="findings_list",
+        )
+
+    def forget(self) -> None:
+        self.rows = {}
 
     def list(self, where: FindingFilter, *, page_size: int, page_token: str | None) -> tuple[list[dict[str, Any]], str | None]:
         clauses, params = [], []
@@ -112,6 +99,77 @@ class FindingsIndex(SqlView):
         return [_item(row) for row in rows], token
 
 
+class FindingsIndex(SqlProjection):
+    """Keeps ``FindingsIndexView`` from the finding events."""
+
+    name = FindingsIndexView.name
+    topics = finding_topics()
+    view: FindingsIndexView
+
+    def process_batch(self, events: Any) -> None:
+        with self.view.batch(events[-1][1]):
+            self.view.load(list(dict.fromkeys(str(event.originator_id) for event, _ in events)))
+            for event, tracking in events:
+                self.process_event(event, tracking)
+                self.view.rows[str(event.originator_id)]["version"] = event.originator_version
+
+    @singledispatchmethod
+    def process_event(self, event: DomainEvent, tracking: Tracking) -> None:
+        """A talk or a referral changes nothing listed."""
+
+    @process_event.register
+    def _raised(self, event: Finding.Raised, tracking: Tracking) -> None:
+        self.view.rows[str(event.originator_id)] = {
+            "id": str(event.originator_id), "clause": event.clause, "unit": event.subject.unit, "staff": event.subject.staff,
+            "status": "candidate", "period": event.period, "raised_by": event.raised_by, "raised_us": micros(event.timestamp),
+            "version": 1, "description": event.description, "basis": _basis(event.basis), "measures": [],
+        }
+
+    @process_event.register
+    def _basis_extended(self, event: Finding.BasisExtended, tracking: Tracking) -> None:
+        self._row(event).update(basis=_basis(event.basis), description=event.description)
+
+    @process_event.register
+    def _reraised(self, event: Finding.Reraised, tracking: Tracking) -> None:
+        self._row(event).update(status="candidate", basis=_basis(event.basis), description=event.description)
+
+    @process_event.register
+    def _withdrawn(self, event: Finding.Withdrawn, tracking: Tracking) -> None:
+        self._row(event)["status"] = "withdrawn"
+
+    @process_event.register
+    def _confirmed(self, event: Finding.Confirmed, tracking: Tracking) -> None:
+        self._row(event)["status"] = "confirmed"
+
+    @process_event.register
+    def _dismissed(self, event: Finding.Dismissed, tracking: Tracking) -> None:
+        self._row(event)["status"] = "dismissed"
+
+    @process_event.register
+    def _mitigated(self, event: Finding.Mitigated, tracking: Tracking) -> None:
+        if event.effect == "waive":
+            self._row(event)["status"] = "waived"
+
+    @process_event.register
+    def _sanctioned(self, event: Finding.Sanctioned, tracking: Tracking) -> None:
+        self._row(event).update(status="sanctioned", measures=list(event.measures))
+
+    @process_event.register
+    def _appealed(self, event: Finding.Appealed, tracking: Tracking) -> None:
+        self._row(event)["status"] = "appealed"
+
+    @process_event.register
+    def _appeal_decided(self, event: Finding.AppealDecided, tracking: Tracking) -> None:
+        self._row(event).update(status="closed" if event.outcome == "revoked" else "sanctioned", measures=list(event.measures))
+
+    def _row(self, event: DomainEvent) -> dict[str, Any]:
+        return self.view.rows[str(event.originator_id)]
+
+
+def _basis(basis: Any) -> list[dict[str, Any]]:
+    return [ref.model_dump(mode="json") for ref in basis]
+
+
 def _item(row: dict[str, Any]) -> dict[str, Any]:
     return {
         "id": row["id"],
@@ -126,4 +184,3 @@ def _item(row: dict[str, Any]) -> dict[str, Any]:
         "basis": orjson.loads(row["basis"]),
         "measures": orjson.loads(row["measures"]),
     }
-

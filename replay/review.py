@@ -18,16 +18,16 @@ from accountability.finding import Finding
 from accountability.rules import Withdrawal, evaluate_case, rule_11_2
 from accountability.tally import OverdueTally, tally_id
 from cases.case import Case
-from hotline.store import Store
-from replay.as_of import history, replayed, version_at_position
+from foundation.store import Store
+from replay.as_of import replayed, version_at_position
 
 SKIPPED = {"basis_extended"}
 
 
 def review(store: Store, finding: Finding, now: datetime) -> dict[str, Any]:
     case_ids = list(dict.fromkeys(ref.case_id for ref in finding.basis))
-    histories = {case_id: history(store, case_id) for case_id in case_ids}
-    positions = {event.originator_version: position for position, event in history(store, finding.id)}
+    histories = {case_id: store.positioned_events(case_id) for case_id in case_ids}
+    positions = {event.originator_version: position for position, event in store.positioned_events(finding.id)}
     points = [
         {"action": r.action, "at": r.at, "by": r.by, "finding_version": r.version, "position": positions.get(r.version, 0)}
         for r in finding.records
@@ -107,8 +107,9 @@ def _rule(store: Store, finding: Finding, histories: dict[UUID, list[tuple[int, 
 
 
 def _rule_11_2(store: Store, finding: Finding, position: int) -> dict[str, Any]:
-    assert finding.subject is not None and finding.period is not None
-    events = history(store, tally_id(finding.subject.unit, finding.period))
+    if finding.period is None:
+        return {"evaluated": False, "holds": False, "explanation": "an Art. 11(2) finding without its month"}
+    events = store.positioned_events(tally_id(finding.subject.unit, finding.period))
     tally = replayed(events, version_at_position(events, position))
     facts = tally.facts.values() if isinstance(tally, OverdueTally) else []
     verdict = rule_11_2(finding.subject.unit, finding.period, facts)

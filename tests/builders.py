@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from cases import handling, intake, supervision
 from datetime import datetime
 from uuid import uuid4
 
-from cases.actors import Actor
+from foundation.actors import Actor
 from cases.calendar import WorkingCalendar
 from cases.case import Case
-from cases.model import Requester
+from cases.values import Requester
 from cases.policy import CategoryRule, PolicyTable
 from cases.units import UnitRegistry
 from tests.conftest import START
@@ -59,7 +60,7 @@ def new_case(
     unclear: bool = False,
     category: str = "environment",
 ) -> Case:
-    return Case.accept(
+    return intake.accept(
         uuid4(),
         number="2026092800001",
         channel="phone",
@@ -77,7 +78,7 @@ def new_case(
 
 
 def dispatch(case: Case, now: datetime = START, *, lead: str = "U1", co: tuple[str, ...] = (), working_days: int | None = None, response_hours: int | None = None) -> Case:
-    case.dispatch(
+    handling.dispatch(case, 
         lead_unit=lead,
         co_units=list(co),
         working_days=working_days,
@@ -93,12 +94,12 @@ def dispatch(case: Case, now: datetime = START, *, lead: str = "U1", co: tuple[s
 
 def signed_case(now: datetime = START, **kwargs: object) -> Case:
     case = dispatch(new_case(now), now, **kwargs)  # type: ignore[arg-type]
-    case.sign(now=now, actor=handler(case.current_round.lead_unit))
+    handling.sign(case, now=now, actor=handler(case.current_round.lead_unit))
     return case
 
 
 def urge(case: Case, now: datetime, method: str = "sms", *, unit: str | None = None, actor: Actor = CENTER, **kwargs: object) -> None:
-    case.urge(
+    supervision.urge(case, 
         method=method,
         unit=unit or case.current_round.lead_unit,
         note="hurry",

@@ -69,7 +69,7 @@ def make_settings(database_url: str, **overrides: object) -> Settings:
         "cipher_key": base64.b64encode(b"k" * 32).decode(),
         "clock": "manual",
         "clock_start": START,
-        "run_followers": False,
+        "followers": "inline",
         "follower_poll_interval": 0.2,
         "wait_timeout": 10.0,
     }

@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from uuid import UUID
 
-from cases.actors import Actor
-from cases.model import Requester
-from hotline.application import Context
+from foundation.actors import Actor
+from cases.values import Requester
+from foundation.application import Context
 from hotline.bootstrap import Hotline
 from tests.builders import ADMIN, AGENT, POLICY, REQUESTER
 from tests.conftest import START
@@ -24,7 +24,7 @@ def seed_units(hotline: Hotline, now: datetime = START) -> None:
         admin.register_unit(unit_id=unit, name=f"unit {unit}", kind="member", parent_id=None, superior_id=None, ctx=ctx(ADMIN, now))
         admin.add_staff(unit, staff_id=f"{unit}-leader", name="leader", position=None, responsible_leader=True, ctx=ctx(ADMIN, now))
     admin.register_unit(unit_id="N1", name="non-member", kind="non_member", parent_id=None, superior_id="U3", ctx=ctx(ADMIN, now))
-    admin.set_policy(POLICY, ctx(ADMIN, now))
+    admin.set_policy(POLICY, ctx=ctx(ADMIN, now))
 
 
 def accept(hotline: Hotline, now: datetime = START, *, requester: Requester = REQUESTER, **kwargs: object) -> UUID:
@@ -40,4 +40,4 @@ def accept(hotline: Hotline, now: datetime = START, *, requester: Requester = RE
     }
     fields.update(kwargs)
     recorded = hotline.cases.accept(requester=requester, ctx=ctx(AGENT, now), **fields)  # type: ignore[arg-type]
-    return recorded.value.id
+    return recorded.aggregate.id

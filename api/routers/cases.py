@@ -9,12 +9,12 @@ from fastapi import APIRouter, Query
 from fastapi.responses import Response
 from pydantic import AwareDatetime
 
-from api.deps import ActorDep, CommandDep, Consistent, HotlineDep, respond, roles
-from api.presenters import present_case, present_history
+from api.deps import ActorDep, CommandDep, Consistent, ServicesDep, respond, roles
+from api.presenters import new_case, present_case, present_history
 from api.schemas import CaseIn, CaseOut, CasePage, HistoryOut
-from cases.errors import InvalidInput, NotFound
-from cases.model import Requester, Status
-from projections.case_index import ListFilter
+from foundation.errors import InvalidInput, NotFound
+from cases.values import Requester, Status
+from projections.pages import ListFilter
 
 router = APIRouter(prefix="/v1/cases", tags=["cases"])
 
@@ -30,16 +30,13 @@ def case_uuid(case_id: str) -> UUID:
 @router.post("", status_code=201, response_model=CaseOut, dependencies=[roles("agent", "center")])
 def accept_case(body: CaseIn, cmd: CommandDep) -> Response:
     """Accept a citizen's request as a case (登记)."""
-    fields = body.model_dump(exclude={"requester"})
-    return cmd.run(
-        lambda ctx: cmd.hotline.cases.accept(**fields, requester=Requester(**body.requester.model_dump()), ctx=ctx),
-        lambda recorded: (201, present_case(recorded.aggregate, cmd.actor)),
-    )
+    requester = Requester(**body.requester.model_dump())
+    return cmd.run(new_case, cmd.services.cases.accept, **body.model_dump(exclude={"requester"}), requester=requester)
 
 
 @router.get("", response_model=CasePage, dependencies=[Consistent])
 def list_cases(
-    hotline: HotlineDep,
+    services: ServicesDep,
     actor: ActorDep,
     unit: str | None = None,
     status: Status | None = None,
@@ -50,8 +47,8 @@ def list_cases(
     page_token: str | None = None,
 ) -> Response:
     """Cases, newest accepted first; a unit sees only the cases that are or were dispatched to it."""
-    items, token = hotline.index.list(
-        ListFilter(unit=hotline.cases.list_scope(actor, unit), status=status, overdue=overdue, supervised=supervised, month=month),
+    items, token = services.index.list(
+        ListFilter(unit=services.cases.list_scope(actor, unit), status=status, overdue=overdue, supervised=supervised, month=month),
         page_size=page_size,
         page_token=page_token,
     )
@@ -61,7 +58,7 @@ def list_cases(
 @router.get("/{case_id}", response_model=CaseOut, dependencies=[Consistent])
 def get_case(
     case_id: str,
-    hotline: HotlineDep,
+    services: ServicesDep,
     actor: ActorDep,
     as_of: AwareDatetime | None = None,
     version: Annotated[int | None, Query(ge=1)] = None,
@@ -69,14 +66,12 @@ def get_case(
     """The case now, or as it stood at ``as_of`` (an instant) or at ``version``."""
     if as_of is not None and version is not None:
         raise InvalidInput("as_of", "ask for as_of or version, not both")
-    case = hotline.cases.case(case_uuid(case_id), actor, as_of=as_of, version=version)
+    case = services.cases.case(case_uuid(case_id), actor, as_of=as_of, version=version)
     return respond(200, present_case(case, actor))
 
 
 @router.get("/{case_id}/history", response_model=HistoryOut, dependencies=[Consistent])
-def case_history(case_id: str, hotline: HotlineDep, actor: ActorDep) -> Response:
+def case_history(case_id: str, services: ServicesDep, actor: ActorDep) -> Response:
     """Every event of the case in order: version, type, recorded_at, actor, data, position."""
-    uuid = case_uuid(case_id)
-    events = hotline.cases.history(uuid, actor)
-    case = hotline.cases.case(uuid, actor)
-    return respond(200, {"id": str(uuid), "items": present_history(case, events, actor)})
+    case, events = services.cases.history(case_uuid(case_id), actor)
+    return respond(200, {"id": str(case.id), "items": present_history(case, events, actor)})

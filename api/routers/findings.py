@@ -10,8 +10,8 @@ from fastapi.responses import Response
 
 from accountability.clauses import Clause
 from accountability.finding import BasisRef, Responsibility, Subject
-from api.deps import ActorDep, Command, CommandDep, Consistent, HotlineDep, Render, respond, roles
-from api.presenters import present_finding
+from api.deps import ActorDep, CommandDep, Consistent, ServicesDep, respond, roles
+from api.presenters import new_finding, present_finding, the_finding
 from api.schemas import (
     AppealDecisionIn,
     AppealIn,
@@ -24,7 +24,7 @@ from api.schemas import (
     SanctionIn,
     TalkIn,
 )
-from cases.errors import NotFound
+from foundation.errors import NotFound
 from projections.findings_index import FindingFilter
 from replay.review import review
 
@@ -42,13 +42,9 @@ def finding_uuid(finding_id: str) -> UUID:
         raise NotFound("finding", finding_id) from None
 
 
-def the_finding(cmd: Command, status: int = 200) -> Render:
-    return lambda recorded: (status, present_finding(recorded.aggregate))
-
-
 @router.get("", dependencies=[Consistent])
 def list_findings(
-    hotline: HotlineDep,
+    services: ServicesDep,
     actor: ActorDep,
     unit: str | None = None,
     staff: str | None = None,
@@ -59,8 +55,8 @@ def list_findings(
     page_token: str | None = None,
 ) -> Response:
     """Findings, newest first; a unit sees its own and its subordinate units', a person their own."""
-    units, staff = hotline.findings.list_scope(actor, unit=unit, staff=staff)
-    items, token = hotline.findings_index.list(
+    units, staff = services.findings.list_scope(actor, unit=unit, staff=staff)
+    items, token = services.findings_index.list(
         FindingFilter(units=units, staff=staff, clause=clause, status=status, period=period),
         page_size=page_size,
         page_token=page_token,
@@ -69,99 +65,77 @@ def list_findings(
 
 
 @router.get("/{finding_id}", response_model=FindingOut, dependencies=[Consistent])
-def get_finding(finding_id: str, hotline: HotlineDep, actor: ActorDep) -> Response:
-    return respond(200, present_finding(hotline.findings.finding(finding_uuid(finding_id), actor)))
+def get_finding(finding_id: str, services: ServicesDep, actor: ActorDep) -> Response:
+    return respond(200, present_finding(services.findings.finding(finding_uuid(finding_id), actor)))
 
 
 @router.get("/{finding_id}/review", dependencies=[Consistent])
-def review_finding(finding_id: str, hotline: HotlineDep, actor: ActorDep) -> Response:
+def review_finding(finding_id: str, services: ServicesDep, actor: ActorDep) -> Response:
     """Art. 16: the basis as it stood at each decision and as it stands now, with the rule run again on both."""
-    finding = hotline.findings.finding(finding_uuid(finding_id), actor)
-    return respond(200, review(hotline.store, finding, hotline.clock.now()))
+    finding = services.findings.finding(finding_uuid(finding_id), actor)
+    return respond(200, review(services.store, finding, services.clock.now()))
 
 
 @router.post("", status_code=201, response_model=FindingOut, dependencies=[roles("center", "city_gov", "unit_leader")])
 def raise_finding(body: FindingIn, cmd: CommandDep) -> Response:
     """Raise a finding by hand on any clause (Art. 9, 10, 11(6), 11(7), 11(9)-11(12), ...)."""
     return cmd.run(
-        lambda ctx: cmd.hotline.findings.raise_finding(
-            clause=body.clause,
-            subject=Subject(**body.subject.model_dump()),
-            basis=[BasisRef(**b.model_dump()) for b in body.basis],
-            description=body.description,
-            ctx=ctx,
-        ),
-        the_finding(cmd, 201),
+        new_finding,
+        cmd.services.findings.raise_finding,
+        clause=body.clause,
+        subject=Subject(**body.subject.model_dump()),
+        basis=[BasisRef(**b.model_dump()) for b in body.basis],
+        description=body.description,
     )
 
 
 @router.post("/{finding_id}/confirm", response_model=FindingOut, dependencies=[DECIDERS])
 def confirm(finding_id: str, body: ConfirmIn, cmd: CommandDep) -> Response:
-    return cmd.run(
-        lambda ctx: cmd.hotline.findings.confirm(finding_uuid(finding_id), note=body.note, harm=body.harm, ctx=ctx),
-        the_finding(cmd),
-    )
+    return cmd.run(the_finding, cmd.services.findings.confirm, finding_uuid(finding_id), **body.model_dump())
 
 
 @router.post("/{finding_id}/dismiss", response_model=FindingOut, dependencies=[DECIDERS])
 def dismiss(finding_id: str, body: ReasonIn, cmd: CommandDep) -> Response:
-    return cmd.run(lambda ctx: cmd.hotline.findings.dismiss(finding_uuid(finding_id), reason=body.reason, ctx=ctx), the_finding(cmd))
+    return cmd.run(the_finding, cmd.services.findings.dismiss, finding_uuid(finding_id), **body.model_dump())
 
 
 @router.post("/{finding_id}/mitigations", response_model=FindingOut, dependencies=[DECIDERS])
 def mitigate(finding_id: str, body: MitigationIn, cmd: CommandDep) -> Response:
     """Art. 12: lighten, reduce or waive responsibility on a ground 12(1)-12(4)."""
-    return cmd.run(
-        lambda ctx: cmd.hotline.findings.mitigate(finding_uuid(finding_id), **body.model_dump(), ctx=ctx), the_finding(cmd)
-    )
+    return cmd.run(the_finding, cmd.services.findings.mitigate, finding_uuid(finding_id), **body.model_dump())
 
 
 @router.post("/{finding_id}/talks", response_model=FindingOut, dependencies=[roles("center", "unit_leader")])
 def hold_talk(finding_id: str, body: TalkIn, cmd: CommandDep) -> Response:
     """Art. 15: a reminder talk or written inquiry (required before measures)."""
-    return cmd.run(
-        lambda ctx: cmd.hotline.findings.hold_talk(finding_uuid(finding_id), kind=body.kind, note=body.note, ctx=ctx),
-        the_finding(cmd),
-    )
+    return cmd.run(the_finding, cmd.services.findings.hold_talk, finding_uuid(finding_id), **body.model_dump())
 
 
 @router.post("/{finding_id}/sanctions", response_model=FindingOut, dependencies=[roles("center", "city_gov", "unit_leader")])
 def sanction(finding_id: str, body: SanctionIn, cmd: CommandDep) -> Response:
     """Art. 13 measures on a unit or Art. 14 measures on staff, singly or together (Art. 15)."""
     return cmd.run(
-        lambda ctx: cmd.hotline.findings.sanction(
-            finding_uuid(finding_id),
-            measures=list(body.measures),
-            responsibility=Responsibility(**body.responsibility.model_dump()),
-            note=body.note,
-            ctx=ctx,
-        ),
-        the_finding(cmd),
+        the_finding,
+        cmd.services.findings.sanction,
+        finding_uuid(finding_id),
+        measures=list(body.measures),
+        responsibility=Responsibility(**body.responsibility.model_dump()),
+        note=body.note,
     )
 
 
 @router.post("/{finding_id}/referrals", response_model=FindingOut, dependencies=[DECIDERS])
 def refer(finding_id: str, body: ReferralIn, cmd: CommandDep) -> Response:
     """Art. 15: refer to the discipline agencies or the judicial organs."""
-    return cmd.run(
-        lambda ctx: cmd.hotline.findings.refer(finding_uuid(finding_id), to=body.to, reason=body.reason, ctx=ctx),
-        the_finding(cmd),
-    )
+    return cmd.run(the_finding, cmd.services.findings.refer, finding_uuid(finding_id), **body.model_dump())
 
 
 @router.post("/{finding_id}/appeals", response_model=FindingOut)
 def appeal(finding_id: str, body: AppealIn, cmd: CommandDep) -> Response:
     """Art. 16: the sanctioned unit's leader, or the sanctioned staff member, appeals."""
-    return cmd.run(
-        lambda ctx: cmd.hotline.findings.appeal(finding_uuid(finding_id), grounds=body.grounds, ctx=ctx), the_finding(cmd)
-    )
+    return cmd.run(the_finding, cmd.services.findings.appeal, finding_uuid(finding_id), **body.model_dump())
 
 
 @router.post("/{finding_id}/appeals/{n}/decision", response_model=FindingOut, dependencies=[roles("city_gov", "center")])
 def decide_appeal(finding_id: str, n: int, body: AppealDecisionIn, cmd: CommandDep) -> Response:
-    return cmd.run(
-        lambda ctx: cmd.hotline.findings.decide_appeal(
-            finding_uuid(finding_id), n, outcome=body.outcome, measures=body.measures, reason=body.reason, ctx=ctx
-        ),
-        the_finding(cmd),
-    )
+    return cmd.run(the_finding, cmd.services.findings.decide_appeal, finding_uuid(finding_id), n, **body.model_dump())

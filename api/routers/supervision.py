@@ -7,25 +7,25 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
-from api.deps import ActorDep, Consistent, HotlineDep, respond, roles
+from api.deps import ActorDep, Consistent, ServicesDep, respond, roles
 
 router = APIRouter(prefix="/v1/supervision", tags=["supervision"])
 
 
 @router.get("/worklist", dependencies=[roles("center", "city_gov"), Consistent])
 def worklist(
-    hotline: HotlineDep,
+    services: ServicesDep,
     page_size: Annotated[int, Query(ge=1, le=500)] = 50,
     page_token: str | None = None,
 ) -> Response:
     """Cases that need supervision or have unmet supervision demands, most urgent first."""
-    items, token = hotline.index.worklist(page_size=page_size, page_token=page_token)
+    items, token = services.index.worklist(page_size=page_size, page_token=page_token)
     return respond(200, {"items": items, "next_page_token": token})
 
 
 @router.get("/feedback", dependencies=[roles("center", "city_gov", "unit"), Consistent])
 def superior_feedback(
-    hotline: HotlineDep,
+    services: ServicesDep,
     actor: ActorDep,
     superior: str | None = None,
     page_size: Annotated[int, Query(ge=1, le=500)] = 50,
@@ -35,5 +35,5 @@ def superior_feedback(
 
     A unit sees the feedback addressed to it as a superior; the center and the city government see all.
     """
-    items, token = hotline.index.feedback_for(hotline.cases.feedback_scope(actor, superior), page_size=page_size, page_token=page_token)
+    items, token = services.index.feedback_for(services.cases.feedback_scope(actor, superior), page_size=page_size, page_token=page_token)
     return respond(200, {"items": items, "next_page_token": token})

@@ -10,7 +10,7 @@ import pytest
 
 from fastapi.testclient import TestClient
 
-from api.app import create_app
+from hotline.web import create_app
 from api.auth import issue_token
 from cases.calendar import TZ
 from hotline.bootstrap import Hotline

@@ -204,7 +204,7 @@ def test_unknown_paths_and_methods_are_problems(api: Api) -> None:
 def test_an_idempotency_key_survives_a_restart(settings: Any) -> None:
     from fastapi.testclient import TestClient
 
-    from api.app import create_app
+    from hotline.web import create_app
     from hotline.bootstrap import bootstrap
     from tests.world import seed_units
 
@@ -227,7 +227,7 @@ def test_an_idempotency_key_survives_a_restart(settings: Any) -> None:
 def test_the_clock_endpoint_does_not_exist_on_the_system_clock(database_url: str) -> None:
     from fastapi.testclient import TestClient
 
-    from api.app import create_app
+    from hotline.web import create_app
     from tests.conftest import make_settings
 
     with TestClient(create_app(make_settings(database_url, clock="system"))) as client:

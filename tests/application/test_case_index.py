@@ -55,13 +55,13 @@ def test_a_failed_batch_writes_neither_rows_nor_tracking(hotline: Any, monkeypat
     accept(hotline)
     index = hotline.index
     before = index.tracked()
-    original = index._write
+    original = index.flush
 
-    def write_then_crash(cursor: Any, case: Any) -> None:
-        original(cursor, case)
-        raise RuntimeError("crash after writing the row")
+    def write_then_crash() -> None:
+        original()
+        raise RuntimeError("crash after writing the rows")
 
-    monkeypatch.setattr(index, "_write", write_then_crash)
+    monkeypatch.setattr(index, "flush", write_then_crash)
     with pytest.raises(RuntimeError):
         hotline.followers.catch_up()
     assert index.tracked() == before
@@ -87,7 +87,7 @@ def test_rebuilding_from_the_log_gives_the_same_rows(hotline: Any) -> None:
 
 
 def test_followers_follow_the_log_live_and_wait_answers_read_your_writes(settings: Any) -> None:
-    live = bootstrap(settings.model_copy(update={"run_followers": True}))
+    live = bootstrap(settings.model_copy(update={"followers": "embedded"}))
     live.start()
     try:
         seed_units(live)
@@ -98,7 +98,7 @@ def test_followers_follow_the_log_live_and_wait_answers_read_your_writes(setting
         )
         assert live.consistent(recorded.position)
         items, _ = live.index.list(ListFilter(), page_size=5, page_token=None)
-        assert items[0]["id"] == str(recorded.value.id)
+        assert items[0]["id"] == str(recorded.aggregate.id)
         assert all(f["lag"] == 0 for f in live.followers.status())
         assert not live.followers.wait(live.store.head() + 10, timeout=0.3)
     finally:
@@ -111,7 +111,7 @@ def test_a_second_process_index_catches_up_from_the_log(settings: Any) -> None:
         seed_units(writer)
         case_id = accept(writer)
         writer.cases.dispatch(case_id, lead_unit="U1", co_units=[], working_days=None, response_hours=None, ctx=ctx(CENTER))
-        writer.cases.sign(case_id, ctx(handler("U1"), later(hours=1)))
+        writer.cases.sign(case_id, ctx=ctx(handler("U1"), later(hours=1)))
     finally:
         writer.close()
     reader = bootstrap(settings)

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from cases.errors import NotFound, VersionMismatch
+from foundation.errors import NotFound, VersionMismatch
 from hotline.bootstrap import bootstrap
 from tests.builders import CENTER, handler
 from tests.conftest import later
@@ -29,14 +29,14 @@ def test_a_unit_sees_only_the_cases_dispatched_to_it(hotline: Any) -> None:
     with pytest.raises(NotFound):
         hotline.cases.case(case_id, handler("U2"))
     with pytest.raises(NotFound):
-        hotline.cases.sign(case_id, ctx(handler("U2"), later(1)))
+        hotline.cases.sign(case_id, ctx=ctx(handler("U2"), later(1)))
     assert hotline.cases.history(case_id, handler("U1"))
 
 
 def test_the_case_as_of_an_instant_and_at_a_version(hotline: Any) -> None:
     seed_units(hotline)
     case_id = dispatched(hotline)
-    hotline.cases.sign(case_id, ctx(handler("U1"), later(1)))
+    hotline.cases.sign(case_id, ctx=ctx(handler("U1"), later(1)))
     hotline.cases.reply(case_id, content="done", outcome="resolved", ctx=ctx(handler("U1"), later(2)))
     assert hotline.cases.case(case_id, CENTER, as_of=later(1, 1)).status == "signed"
     assert hotline.cases.case(case_id, CENTER, as_of=later(0, 0.5)).status == "accepted"
@@ -51,7 +51,7 @@ def test_the_case_as_of_an_instant_and_at_a_version(hotline: Any) -> None:
 def test_history_lists_every_event_with_its_position(hotline: Any) -> None:
     seed_units(hotline)
     case_id = dispatched(hotline)
-    history = hotline.cases.history(case_id, CENTER)
+    _, history = hotline.cases.history(case_id, CENTER)
     assert [type(e).__name__ for _, e in history] == ["Accepted", "Dispatched"]
     assert [e.originator_version for _, e in history] == [1, 2]
     assert history[0][0] < history[1][0]
@@ -61,9 +61,9 @@ def test_if_match_refuses_a_stale_version_and_records_nothing(hotline: Any) -> N
     seed_units(hotline)
     case_id = dispatched(hotline)
     with pytest.raises(VersionMismatch):
-        hotline.cases.sign(case_id, ctx(handler("U1"), later(1), expected_version=1))
+        hotline.cases.sign(case_id, ctx=ctx(handler("U1"), later(1), expected_version=1))
     assert hotline.cases.case(case_id, CENTER).version == 2
-    assert hotline.cases.sign(case_id, ctx(handler("U1"), later(1), expected_version=2)).version == 3
+    assert hotline.cases.sign(case_id, ctx=ctx(handler("U1"), later(1), expected_version=2)).version == 3
 
 
 def test_concurrent_writers_on_one_case_are_retried_not_lost(settings: Any) -> None:
@@ -73,8 +73,8 @@ def test_concurrent_writers_on_one_case_are_retried_not_lost(settings: Any) -> N
         case_id = accept(first)
         first.cases.dispatch(case_id, lead_unit="U1", co_units=["U2", "U3"], working_days=None, response_hours=None, ctx=ctx(CENTER))
         second.cases.case(case_id, CENTER)  # warm the second process's cache at version 2
-        first.cases.sign(case_id, ctx(handler("U2"), later(hours=1)))
-        second.cases.sign(case_id, ctx(handler("U3"), later(hours=2)))  # stale cache: conflict, retried
+        first.cases.sign(case_id, ctx=ctx(handler("U2"), later(hours=1)))
+        second.cases.sign(case_id, ctx=ctx(handler("U3"), later(hours=2)))  # stale cache: conflict, retried
         case = first.cases.case(case_id, CENTER)
         assert [s.unit for s in case.current_round.signatures] == ["U2", "U3"]
     finally:

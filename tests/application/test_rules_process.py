@@ -23,7 +23,7 @@ MARK = datetime(2026, 10, 24, tzinfo=TZ)
 def signed_case(hotline: Any, lead: str = "U1", at: datetime = START) -> Any:
     case_id = accept(hotline, at)
     hotline.cases.dispatch(case_id, lead_unit=lead, co_units=[], working_days=None, response_hours=None, ctx=ctx(CENTER, at))
-    hotline.cases.sign(case_id, ctx(handler(lead), at))
+    hotline.cases.sign(case_id, ctx=ctx(handler(lead), at))
     return case_id
 
 
@@ -120,7 +120,7 @@ def test_11_2_five_overdue_in_october_raise_a_finding_four_do_not_and_a_justific
 
 
 def test_derived_findings_are_in_the_same_log_and_behind_min_position(settings: Any) -> None:
-    live = bootstrap(settings.model_copy(update={"run_followers": True}))
+    live = bootstrap(settings.model_copy(update={"followers": "embedded"}))
     live.start()
     try:
         seed_units(live)

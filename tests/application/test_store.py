@@ -9,10 +9,12 @@ import pytest
 from eventsourcing.persistence import IntegrityError, StoredEvent
 from eventsourcing.utils import get_topic
 
-from cases.aggregate import DomainEvent, Snapshot
+from foundation.aggregate import DomainEvent, Snapshot
 from cases.numbering import counter_id
 from cases.units import REGISTRY_ID
-from hotline.application import Context, IdempotencyClaim
+from foundation.application import Context, IdempotencyKey, Outcome
+from foundation.recorders import OutcomeClaim
+from cases import handling
 from hotline.bootstrap import bootstrap
 from hotline.settings import Settings
 from tests.builders import AGENT, CENTER, handler
@@ -83,8 +85,8 @@ def test_a_snapshot_gives_the_same_case_as_its_events(database_url: str) -> None
         case_id = accept(hotline)
         cases = hotline.cases
         cases.dispatch(case_id, lead_unit="U1", co_units=["U2"], working_days=None, response_hours=None, ctx=ctx(CENTER))
-        cases.sign(case_id, ctx(handler("U1")))
-        cases.sign(case_id, ctx(handler("U2"), later(hours=1)))
+        cases.sign(case_id, ctx=ctx(handler("U1")))
+        cases.sign(case_id, ctx=ctx(handler("U2"), later(hours=1)))
         cases.urge(case_id, method="sms", unit="U1", note="", due_date=None, signed_by=[], instruction=None, leader=None, addressee=None, received_at=None, ctx=ctx(CENTER, later(1)))
         cases.record_time_facts(case_id, until=later(30), now=None)
         snapshots = list(hotline.store.snapshots.get(case_id))
@@ -111,29 +113,24 @@ def test_positions_are_one_sequence_across_aggregates(hotline: Any) -> None:
     assert hotline.store.head() == max(positions)
 
 
-def test_the_idempotency_answer_commits_with_the_events_or_not_at_all(hotline: Any) -> None:
+def test_the_kept_outcome_commits_with_the_events_or_not_at_all(hotline: Any) -> None:
     seed_units(hotline)
     case_id = accept(hotline)
-    claim = IdempotencyClaim("center-1", "key-1", "fp", lambda recorded: (200, {"version": recorded.version}))
-    first = hotline.cases.dispatch(case_id, lead_unit="U1", co_units=[], working_days=None, response_hours=None, ctx=Context(actor=CENTER, now=later(), idempotency=claim))
-    answer = hotline.store.answer("center-1", "key-1")
-    assert answer is not None and answer.position == first.position and answer.status == 200
-    assert b"version" not in hotline.store.recorder.select_answer("center-1", "key-1").body  # encrypted too
-    # a command whose events cannot be saved stores no answer either
+    key = IdempotencyKey("center-1", "key-1", "fp")
+    first = hotline.cases.dispatch(case_id, lead_unit="U1", ctx=Context(actor=CENTER, now=later(), idempotency=key))
+    kept = hotline.store.outcome("center-1", "key-1")
+    assert kept is not None and kept.position == first.position and kept.fingerprint == "fp"
+    assert Outcome.unsealed(kept.outcome, kept.position) == first.outcome
+    assert b"version" not in hotline.store.recorder.select_outcome("center-1", "key-1").outcome  # encrypted too
+    # a command whose events cannot be saved keeps no outcome either
     case = hotline.cases.repository.get(case_id)
-    case.sign(now=later(1), actor=handler("U1"))
+    handling.sign(case, now=later(1), actor=handler("U1"))
     stale = hotline.cases.repository.get(case_id)
-    stale.sign(now=later(1), actor=handler("U1"))
+    handling.sign(stale, now=later(1), actor=handler("U1"))
     hotline.cases.save(case)
     with pytest.raises(IntegrityError):
-        hotline.cases.save(stale, idempotency=_record("key-2"))
-    assert hotline.store.answer("center-1", "key-2") is None
-
-
-def _record(key: str) -> Any:
-    from hotline.store import IdempotencyRecord
-
-    return IdempotencyRecord("center-1", key, "fp", 200, b"{}", later())
+        hotline.cases.save(stale, idempotency=OutcomeClaim("center-1", "key-2", "fp", b"{}", later()))
+    assert hotline.store.outcome("center-1", "key-2") is None
 
 
 def test_settings_read_only_hotline_variables() -> None:

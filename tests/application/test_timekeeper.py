@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from cases.calendar import TZ
-from cases.errors import NotAllowedNow
+from foundation.errors import NotAllowedNow
 from hotline.bootstrap import bootstrap
 from tests.builders import ADMIN, CENTER, handler
 from tests.conftest import later
@@ -23,7 +23,7 @@ LAPSE = datetime(2026, 10, 11, tzinfo=TZ)
 def signed(hotline: Any) -> Any:
     case_id = accept(hotline)
     hotline.cases.dispatch(case_id, lead_unit="U1", co_units=[], working_days=None, response_hours=None, ctx=ctx(CENTER))
-    hotline.cases.sign(case_id, ctx(handler("U1"), later(hours=1)))
+    hotline.cases.sign(case_id, ctx=ctx(handler("U1"), later(hours=1)))
     return case_id
 
 
@@ -115,11 +115,10 @@ def test_calendar_amendment_recomputes_deadlines_not_yet_lapsed(hotline: Any) ->
         workdays=[],
         kind=None,
         reason="flood closure",
-        cases_with_deadlines=hotline.index.cases_with_alarms,
         ctx=ctx(ADMIN, datetime(2026, 10, 1, 13, tzinfo=TZ)),
     )
-    assert recorded.value.kind == "local"
-    assert recorded.extra["recomputed_cases"] == [str(pending)]
+    assert recorded.result["amendment"]["kind"] == "local"
+    assert recorded.result["recomputed_cases"] == [str(pending)]
     moved = hotline.cases.case(pending, CENTER)
     assert moved.current_round.deadline.due_date.isoformat() == "2026-10-10"
     assert moved.current_round.deadline.calendar_version == recorded.version

@@ -1,10 +1,12 @@
 """Snapshots restore the exact state (datetimes as datetimes), and the envelope rules hold."""
 
+from cases import handling
+from cases.timefacts import record_due_facts
 from datetime import datetime
 
 import pytest
 
-from cases.aggregate import Snapshot
+from foundation.aggregate import Snapshot
 from cases.case import Case
 from tests.builders import AGENT, handler, signed_case, urge
 from tests.conftest import later
@@ -13,7 +15,7 @@ from tests.conftest import later
 def test_a_snapshot_restores_the_same_case_with_typed_values() -> None:
     case = signed_case()
     urge(case, later(1))
-    case.record_time_facts(until=later(30), now=None)
+    record_due_facts(case, until=later(30), now=None)
     snapshot = Snapshot.take(case)
     assert snapshot.timestamp == case.modified_on  # no clock read
     stored = Snapshot.model_validate_json(snapshot.model_dump_json())
@@ -33,7 +35,7 @@ def test_events_must_follow_the_aggregate_version() -> None:
 
 def test_every_event_carries_actor_and_recording_instant() -> None:
     case = signed_case()
-    case.reply(content="x", outcome="resolved", now=later(1), actor=handler("U1"))
+    handling.reply(case, content="x", outcome="resolved", now=later(1), actor=handler("U1"))
     accepted, *_, replied = case.pending_events
     assert accepted.actor == AGENT and accepted.timestamp == later()
     assert replied.actor.unit == "U1" and replied.timestamp == later(1)

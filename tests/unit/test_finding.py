@@ -7,8 +7,8 @@ from uuid import uuid4
 import pytest
 
 from accountability.finding import BasisRef, Finding, FindingDraft, Responsibility, Subject, rule_finding_id
-from cases.actors import Actor, system
-from cases.errors import Forbidden, InvalidInput, NotAllowedNow
+from foundation.actors import Actor, system
+from foundation.errors import Forbidden, InvalidInput, NotAllowedNow
 from tests.builders import CENTER, CITY, REGISTRY, leader
 from tests.conftest import later
 
@@ -77,7 +77,7 @@ def test_measures_need_a_talk_first_art_15() -> None:
     assert "Art. 15" in str(refused.value)
     finding.hold_talk(kind="reminder_talk", note="talked", registry=REGISTRY, now=later(2), actor=CENTER)
     finding.sanction(measures=["13(1)", "13(2)"], responsibility=COLLECTIVE, note="", registry=REGISTRY, now=later(3), actor=CENTER)
-    assert finding.status == "sanctioned" and finding.measures == ["13(1)", "13(2)"]
+    assert finding.status == "sanctioned" and finding.measures == ("13(1)", "13(2)")
     assert "第四条" in finding.records[-1].details["discipline_notice"]
     assert finding.records[-1].details["measure_names"] == ["通报批评", "责令书面检查"]
 
@@ -143,7 +143,7 @@ def test_appeal_by_the_sanctioned_and_its_decision() -> None:
     with pytest.raises(InvalidInput):
         finding.decide_appeal(outcome="upheld", measures=["14(1)"], reason="", now=later(5), actor=CITY)
     finding.decide_appeal(outcome="modified", measures=["14(1)"], reason="lighter suffices", now=later(5), actor=CITY)
-    assert finding.status == "sanctioned" and finding.measures == ["14(1)"]
+    assert finding.status == "sanctioned" and finding.measures == ("14(1)",)
     with pytest.raises(NotAllowedNow):
         finding.appeal(grounds="again", registry=REGISTRY, now=later(6), actor=person)
 
@@ -154,7 +154,7 @@ def test_a_revoked_sanction_closes_the_finding() -> None:
     finding.sanction(measures=["13(1)"], responsibility=COLLECTIVE, note="", registry=REGISTRY, now=later(3), actor=CENTER)
     finding.appeal(grounds="justified delay", registry=REGISTRY, now=later(4), actor=leader("U1"))
     finding.decide_appeal(outcome="revoked", measures=None, reason="justified", now=later(5), actor=CENTER)
-    assert finding.status == "closed" and finding.measures == []
+    assert finding.status == "closed" and finding.measures == ()
 
 
 def test_raising_by_hand_checks_the_subject_against_the_clause() -> None:

@@ -1,12 +1,14 @@
 """Supervision (Art. 5-7, 17) on the case aggregate."""
 
+from cases import escalation, handling, supervision
+from cases.timefacts import record_due_facts
 from datetime import date, datetime, timedelta
 
 import pytest
 
 from cases.calendar import TZ
-from cases.errors import Forbidden, InvalidInput, NotAllowedNow
-from cases.model import SignedShare
+from foundation.errors import Forbidden, InvalidInput, NotAllowedNow
+from cases.values import SignedShare
 from tests.builders import CALENDAR, CENTER, CITY, REGISTRY, dispatch, handler, new_case, signed_case, urge
 from tests.conftest import later
 
@@ -83,87 +85,87 @@ def test_the_urged_unit_must_be_on_the_case() -> None:
     with pytest.raises(InvalidInput) as refused:
         urge(case, later(1), unit="U3")
     assert fields(refused.value) == ["unit"]
-    assert case.urgings == []
+    assert case.urgings == ()
 
 
 def test_no_urging_before_dispatch_or_after_reply() -> None:
     case = new_case()
     with pytest.raises(NotAllowedNow):
-        case.urge(method="sms", unit="U1", note="", due_date=None, signed_by=[], instruction=None, leader=None, addressee=None, received_at=None, registry=REGISTRY, calendar=CALENDAR, now=later(1), actor=CENTER)
+        supervision.urge(case, method="sms", unit="U1", note="", due_date=None, signed_by=[], instruction=None, leader=None, addressee=None, received_at=None, registry=REGISTRY, calendar=CALENDAR, now=later(1), actor=CENTER)
 
 
 def test_6_5_is_recorded_by_hand_with_a_reason_and_other_grounds_are_not() -> None:
     case = signed_case()
     with pytest.raises(InvalidInput):
-        case.supervise("6(3)", "because", now=later(1), actor=CENTER)
+        supervision.supervise(case, "6(3)", "because", now=later(1), actor=CENTER)
     with pytest.raises(InvalidInput) as refused:
-        case.supervise("6(5)", " ", now=later(1), actor=CENTER)
+        supervision.supervise(case, "6(5)", " ", now=later(1), actor=CENTER)
     assert fields(refused.value) == ["reason"]
-    case.supervise("6(5)", "media attention", now=later(1), actor=CITY)
+    supervision.supervise(case, "6(5)", "media attention", now=later(1), actor=CITY)
     assert case.grounds[-1].ground == "6(5)" and case.grounds[-1].by == CITY.staff
 
 
 def test_article_5_chain_reminder_refusal_escalation_tracking() -> None:
     case = signed_case()
     with pytest.raises(NotAllowedNow):  # no unit is overdue or passing the buck yet
-        case.propose_rectification(unit="U1", proposal="fix it", kind="rectification", now=later(1), actor=CENTER)
+        escalation.propose_rectification(case, unit="U1", proposal="fix it", kind="rectification", now=later(1), actor=CENTER)
     with pytest.raises(NotAllowedNow):
-        case.escalate(reason="x", now=later(14), actor=CENTER)
+        escalation.escalate(case, reason="x", now=later(14), actor=CENTER)
     with pytest.raises(InvalidInput) as refused:  # U1 is overdue by now, U2 is not
-        case.propose_rectification(unit="U2", proposal="fix it", kind="rectification", now=later(14), actor=CENTER)
+        escalation.propose_rectification(case, unit="U2", proposal="fix it", kind="rectification", now=later(14), actor=CENTER)
     assert fields(refused.value) == ["unit"]
-    case.propose_rectification(unit="U1", proposal="fix it", kind="rectification", now=later(14), actor=CENTER)
+    escalation.propose_rectification(case, unit="U1", proposal="fix it", kind="rectification", now=later(14), actor=CENTER)
     with pytest.raises(NotAllowedNow):
-        case.escalate(reason="no refusal yet", now=later(14, 1), actor=CENTER)
-    case.refuse_rectification(1, note="the unit refuses", now=later(15), actor=CENTER)
-    case.escalate(reason="refused", now=later(15, 1), actor=CENTER)
+        escalation.escalate(case, reason="no refusal yet", now=later(14, 1), actor=CENTER)
+    escalation.refuse_rectification(case, 1, note="the unit refuses", now=later(15), actor=CENTER)
+    escalation.escalate(case, reason="refused", now=later(15, 1), actor=CENTER)
     assert case.escalations[0].rectification == 1 and case.escalations[0].unit == "U1"
-    case.order_tracking(note="supervision office tracks it", now=later(16), actor=CITY)
+    escalation.order_tracking(case, note="supervision office tracks it", now=later(16), actor=CITY)
     assert case.city_tracking is not None and "tracking" not in case.allowed_actions()
 
 
 def test_a_buck_passing_unit_gets_a_rectification_proposal() -> None:
     case = signed_case()
-    case.return_dispatch(reason="not ours", now=later(1), actor=handler("U1"))
-    case.decide_return(1, accepted=False, reason="yours", now=later(1, 1), actor=CENTER)
-    case.propose_rectification(unit="U1", proposal="stop passing the buck", kind="reminder", now=later(1, 2), actor=CENTER)
+    handling.return_dispatch(case, reason="not ours", now=later(1), actor=handler("U1"))
+    handling.decide_return(case, 1, accepted=False, reason="yours", now=later(1, 1), actor=CENTER)
+    escalation.propose_rectification(case, unit="U1", proposal="stop passing the buck", kind="reminder", now=later(1, 2), actor=CENTER)
     assert case.rectifications[0].kind == "reminder"
 
 
 def test_joint_case_non_cooperation_and_contribution() -> None:
     case = dispatch(new_case(), co=("U2",))
-    case.sign(now=later(hours=1), actor=handler("U1"))
+    handling.sign(case, now=later(hours=1), actor=handler("U1"))
     with pytest.raises(Forbidden):
-        case.record_cooperation_issue(unit="U2", note="x", now=later(1), actor=handler("U2"))
+        supervision.record_cooperation_issue(case, unit="U2", note="x", now=later(1), actor=handler("U2"))
     with pytest.raises(InvalidInput) as refused:
-        case.record_cooperation_issue(unit="U3", note="x", now=later(1), actor=handler("U1"))
+        supervision.record_cooperation_issue(case, unit="U3", note="x", now=later(1), actor=handler("U1"))
     assert fields(refused.value) == ["unit"]
-    case.record_cooperation_issue(unit="U2", note="did not show up on site", now=later(1), actor=handler("U1"))
+    supervision.record_cooperation_issue(case, unit="U2", note="did not show up on site", now=later(1), actor=handler("U1"))
     assert case.cooperation_issues[0].unit == "U2"
     urge(case, later(2), unit="U2")
     with pytest.raises(Forbidden):
-        case.contribute(note="lead cannot contribute", now=later(2, 1), actor=handler("U1"))
-    case.contribute(note="enforcement done", now=later(2, 2), actor=handler("U2"))
+        supervision.contribute(case, note="lead cannot contribute", now=later(2, 1), actor=handler("U1"))
+    supervision.contribute(case, note="enforcement done", now=later(2, 2), actor=handler("U2"))
     assert case.urgings[0].met_at == later(2, 2)
 
 
 def test_art_17_feedback_to_a_non_member_units_superior() -> None:
     case = signed_case(lead="N1")
     with pytest.raises(NotAllowedNow):
-        case.notify_superior(note="x", registry=REGISTRY, now=later(1), actor=CENTER)  # no supervision yet
+        escalation.notify_superior(case, note="x", registry=REGISTRY, now=later(1), actor=CENTER)  # no supervision yet
     urge(case, later(1))
-    case.notify_superior(note="supervision result", registry=REGISTRY, now=later(2), actor=CENTER)
+    escalation.notify_superior(case, note="supervision result", registry=REGISTRY, now=later(2), actor=CENTER)
     assert (case.superior_feedback[0].unit, case.superior_feedback[0].superior) == ("N1", "U3")
     member = signed_case()
     urge(member, later(1))
     with pytest.raises(NotAllowedNow):
-        member.notify_superior(note="x", registry=REGISTRY, now=later(2), actor=CENTER)
+        escalation.notify_superior(member, note="x", registry=REGISTRY, now=later(2), actor=CENTER)
 
 
 def test_unmet_supervision_is_listed_after_its_lapse() -> None:
     case = signed_case()
     urge(case, later(1))
-    case.record_time_facts(until=later(1) + timedelta(days=20), now=None)
+    record_due_facts(case, until=later(1) + timedelta(days=20), now=None)
     assert [u.n for u in case.unmet_supervision()] == [1]
     assert case.urgings[0].lapse_version is not None
 
@@ -181,8 +183,8 @@ def test_dates_far_ahead_are_refused_not_computed() -> None:
 def test_art_17_feedback_can_follow_the_archiving() -> None:
     case = signed_case(lead="N1")
     urge(case, later(1))
-    case.reply(content="done", outcome="resolved", now=later(2), actor=handler("N1"))
-    case.close(now=later(3), actor=CENTER)
+    handling.reply(case, content="done", outcome="resolved", now=later(2), actor=handler("N1"))
+    handling.close(case, now=later(3), actor=CENTER)
     assert case.allowed_actions() == ["superior-feedback"]
-    case.notify_superior(note="supervision met in time", registry=REGISTRY, now=later(4), actor=CENTER)
+    escalation.notify_superior(case, note="supervision met in time", registry=REGISTRY, now=later(4), actor=CENTER)
     assert case.superior_feedback[0].superior == "U3"

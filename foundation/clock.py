@@ -1,7 +1,8 @@
 """Where time comes from: the system clock, or a simulated clock that only an admin moves forward.
 
-The simulated clock's moves are recorded as events, so a restarted service resumes where the
-simulation stood instead of jumping back to ``HOTLINE_CLOCK_START``.
+Nothing below the composition root reads a clock: ``now`` is read here, at the edge, and passed
+down. The simulated clock's moves are recorded as events, so a restarted service resumes where
+the simulation stood instead of jumping back to ``HOTLINE_CLOCK_START``.
 """
 
 from __future__ import annotations
@@ -10,11 +11,16 @@ import threading
 from datetime import datetime
 from typing import Protocol
 from uuid import NAMESPACE_URL, UUID, uuid5
+from zoneinfo import ZoneInfo
 
-from cases.actors import Actor
-from cases.aggregate import Aggregate, Created, DomainEvent
-from cases.calendar import TZ
-from cases.errors import NotAllowedNow
+from eventsourcing.utils import register_topic
+
+from foundation.actors import Actor
+from foundation.aggregate import Aggregate, Created, DomainEvent
+from foundation.errors import NotAllowedNow
+
+TZ = ZoneInfo("Asia/Shanghai")
+"""Every calendar rule is read in Asia/Shanghai, and instants are answered with +08:00."""
 
 SIMULATION_ID: UUID = uuid5(NAMESPACE_URL, "hotline:simulated-clock")
 
@@ -79,3 +85,9 @@ class SimulatedTime(Aggregate):
 
     def advance(self, to: datetime, actor: Actor) -> None:
         self.trigger(self.Advanced, now=to, actor=actor, to=to)
+
+
+# Stored before the foundation package existed (the class lived in ``hotline.clock``).
+register_topic("hotline.clock:SimulatedTime", SimulatedTime)
+register_topic("hotline.clock:SimulatedTime.Started", SimulatedTime.Started)
+register_topic("hotline.clock:SimulatedTime.Advanced", SimulatedTime.Advanced)

@@ -1,6 +1,8 @@
 """Values recorded on a case: what was asked, who handles it, by when, and what happened.
 
-These are plain pydantic models; only events assign them (see ``cases.events``).
+Every value is immutable (``foundation.aggregate.Value``): an event carries it and ``apply``
+puts it, or a copy with some fields replaced, into the case. Nothing ever changes a value that
+an earlier event still holds.
 """
 
 from __future__ import annotations
@@ -8,19 +10,15 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Literal, get_args
 
-from pydantic import BaseModel, ConfigDict
+from foundation.aggregate import Value
 
 Status = Literal["accepted", "dispatched", "signed", "replied", "redo", "closed"]
 Urgency = Literal["normal", "urgent", "emergency"]
 Flag = Literal["leader_involved", "key", "difficult", "hot"]
 FLAGS: tuple[str, ...] = get_args(Flag)
-Outcome = Literal["resolved", "explained", "unresolved"]
+ReplyOutcome = Literal["resolved", "explained", "unresolved"]
 Satisfaction = Literal["very_satisfied", "satisfied", "basically_satisfied", "unsatisfied", "very_unsatisfied"]
 """The five-level scale of 国办发〔2019〕51号."""
-
-
-class Value(BaseModel):
-    model_config = ConfigDict(extra="forbid")
 
 
 class Requester(Value):
@@ -78,7 +76,7 @@ class Signature(Value):
 class Reply(Value):
     unit: str
     content: str
-    outcome: Outcome
+    outcome: ReplyOutcome
     at: datetime
     staff: str
     version: int
@@ -90,19 +88,21 @@ class HandlingRound(Value):
     n: int
     kind: Literal["dispatch", "redo"]
     lead_unit: str
-    co_units: list[str]
+    co_units: tuple[str, ...]
     started_at: datetime
     version: int = 0
     """The version of the event that started the round (``Dispatched`` or ``RedoOrdered``)."""
     deadline: HandlingDeadline
     response: ResponseDeadline | None = None
-    signatures: list[Signature] = []
+    signatures: tuple[Signature, ...] = ()
     reply: Reply | None = None
     returned: bool = False
+    lead_is_non_member: bool | None = None
+    """Whether the lead unit is a non-member unit (Art. 17); None in rounds recorded before this was kept."""
 
     @property
-    def units(self) -> list[str]:
-        return [self.lead_unit, *self.co_units]
+    def units(self) -> tuple[str, ...]:
+        return (self.lead_unit, *self.co_units)
 
     def signed_by(self, unit: str) -> bool:
         return any(s.unit == unit for s in self.signatures)
@@ -223,7 +223,7 @@ class Urging(Value):
     rule: str
     calendar_version: int | None
     provisional: bool
-    signed_by: list[SignedShare] = []
+    signed_by: tuple[SignedShare, ...] = ()
     instruction: str | None = None
     leader: str | None = None
     by: str

@@ -17,19 +17,32 @@ The rules these classes enforce:
 from __future__ import annotations
 
 from datetime import datetime
+from collections.abc import Iterable, Sequence
 from typing import Any, ClassVar, Self, TypeVar
 from uuid import UUID
 
+from eventsourcing.utils import get_topic, resolve_topic
 from pydantic import BaseModel, ConfigDict, PrivateAttr
 
-from cases.actors import Actor
+from foundation.actors import Actor
 
-_AGGREGATE_CLASSES: dict[str, type[Aggregate]] = {}
+V = TypeVar("V")
 
 
-def aggregate_topic(cls: type) -> str:
-    """The stable name under which snapshots find their aggregate class."""
-    return f"{cls.__module__}:{cls.__qualname__}"
+class Value(BaseModel):
+    """A value an event carries and an aggregate holds: immutable, so an ``apply`` replaces it.
+
+    An event and the aggregate it was applied to may hold the same value object; because neither
+    can change it, a later event can never reach back into an earlier one. Sequences in values
+    are tuples for the same reason.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+def replaced(items: Sequence[V], index: int, value: V) -> tuple[V, ...]:
+    """``items`` with the element at ``index`` replaced by ``value`` (a new tuple)."""
+    return (*items[:index], value, *items[index + 1 :])
 
 
 class DomainEvent(BaseModel):
@@ -101,10 +114,6 @@ class Aggregate(BaseModel):
     modified_on: datetime
     _pending: list[DomainEvent] = PrivateAttr(default_factory=list)
 
-    def __init_subclass__(cls, **kwargs: Any) -> None:
-        super().__init_subclass__(**kwargs)
-        _AGGREGATE_CLASSES[aggregate_topic(cls)] = cls
-
     @classmethod
     def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
         super().__pydantic_init_subclass__(**kwargs)
@@ -173,13 +182,13 @@ class Snapshot(BaseModel):
             originator_id=aggregate.id,
             originator_version=aggregate.version,
             timestamp=aggregate.modified_on,
-            topic=aggregate_topic(type(aggregate)),
+            topic=get_topic(type(aggregate)),
             state=state,
         )
 
     def mutate(self, _: None) -> Aggregate:
         """Rebuild the aggregate, with its values validated back into their types."""
-        cls = _AGGREGATE_CLASSES[self.topic]
+        cls = resolve_topic(self.topic)
         state = dict(self.state)
         from_version = state.pop("class_version", 1)
         while from_version < cls.class_version:
@@ -198,3 +207,11 @@ class Snapshot(BaseModel):
 
 
 TAggregate = TypeVar("TAggregate", bound=Aggregate)
+
+
+def project(events: Iterable[DomainEvent | Snapshot]) -> Any:
+    """The aggregate its events (after an optional snapshot) make, or None for no events: a replay."""
+    aggregate = None
+    for event in events:
+        aggregate = event.mutate(aggregate)
+    return aggregate

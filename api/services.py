@@ -1,0 +1,46 @@
+"""What the HTTP adapter needs from the composition root, as a protocol (the API never builds it)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Protocol
+
+from foundation.actors import Actor
+from foundation.clock import Clock
+from foundation.projection import Followers
+from foundation.store import Store
+from accountability.application import Findings
+from cases.administration import Administration
+from cases.application import Cases
+from projections.case_index import CaseIndexView
+from projections.findings_index import FindingsIndexView
+
+
+class ApiSettings(Protocol):
+    jwt_secret: str
+    max_body_bytes: int
+
+
+class Timekeeping(Protocol):
+    last_error: str | None
+
+    def advance(self, to: datetime, actor: Actor) -> tuple[int, int]: ...
+
+
+class Services(Protocol):
+    settings: ApiSettings
+    store: Store
+    clock: Clock
+    cases: Cases
+    admin: Administration
+    findings: Findings
+    index: CaseIndexView
+    findings_index: FindingsIndexView
+    followers: Followers
+    timekeeper: Timekeeping
+
+    def start(self) -> None: ...
+
+    def close(self) -> None: ...
+
+    def consistent(self, position: int) -> bool: ...

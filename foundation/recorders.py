@@ -1,0 +1,215 @@
+"""The library's process recorders, extended with what must commit in one transaction with a command.
+
+A command's events are inserted together with:
+
+* its **outcome**, when the client sent an ``Idempotency-Key``: the key is *claimed first*, so a
+  concurrent request with the same key waits for the first one and then fails its own transaction
+  (it records nothing and answers with the first outcome);
+* **writes** of indexes kept with the command (the timers of deadlines still to lapse);
+* the **tracking** position of a process that derived the events (the library does that).
+
+Either all of it commits or none of it does. On PostgreSQL the library's ``insert_events`` raises an
+error met inside its pipeline only after the transaction has committed, so it is replaced here by
+a plain transaction in which every error rolls everything back.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.persistence import IntegrityError, StoredEvent, Tracking
+from eventsourcing.postgres import PostgresProcessRecorder
+from eventsourcing.sqlite import SQLiteProcessRecorder
+from psycopg.sql import SQL
+
+from foundation.sql import Cursor, Dialect, Write
+from foundation.subscriptions import PostgresBatchSubscription, SQLiteSubscription
+
+OUTCOMES_TABLE = "hotline_outcomes"
+
+
+@dataclass(frozen=True)
+class OutcomeClaim:
+    """A command sent with an ``Idempotency-Key``: its outcome is kept with its events."""
+
+    principal: str
+    key: str
+    fingerprint: str
+    outcome: bytes
+    """The command's outcome (ids, versions, result), sealed like the events."""
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class StoredOutcome:
+    fingerprint: str
+    outcome: bytes
+    position: int
+
+
+class IdempotencyKeyTaken(IntegrityError):
+    """Another request with the same key committed first; its outcome stands and nothing was recorded."""
+
+
+class CommandRecords:
+    """What both recorders add to the library's: claims, writes kept with a command, positions per aggregate."""
+
+    dialect: Dialect
+    datastore: Any
+    events_table_name: str
+
+    def outcome_statements(self) -> list[str]:
+        return [
+            self.dialect.statement(
+                "CREATE TABLE IF NOT EXISTS {t} (principal TEXT NOT NULL, key TEXT NOT NULL, "
+                "fingerprint TEXT NOT NULL, outcome " + self.blob + " NOT NULL, position BIGINT NOT NULL, "
+                "created_at TEXT NOT NULL, PRIMARY KEY (principal, key))",
+                t=OUTCOMES_TABLE,
+            )
+        ]
+
+    @property
+    def blob(self) -> str:
+        return "BYTEA" if self.dialect.kind == "postgres" else "BLOB"
+
+    def claim(self, cursor: Cursor, claim: OutcomeClaim | None) -> None:
+        """Take the key before anything else: a rival with the same key waits here, then fails."""
+        if claim is None:
+            return
+        claimed = cursor.fetch(
+            "INSERT INTO {t} VALUES (?,?,?,?,0,?) ON CONFLICT DO NOTHING RETURNING key",
+            (claim.principal, claim.key, claim.fingerprint, claim.outcome, claim.created_at.isoformat()),
+            t=OUTCOMES_TABLE,
+        )
+        if not claimed:
+            raise IdempotencyKeyTaken(claim.key)
+
+    def settle(self, cursor: Cursor, claim: OutcomeClaim | None, ids: Sequence[int] | None, writes: Sequence[Write]) -> None:
+        """After the events: the writes kept with them, and the position the claimed outcome ends at."""
+        for write in writes:
+            cursor.write(write)
+        if claim is not None:
+            cursor.execute(
+                "UPDATE {t} SET position=? WHERE principal=? AND key=?",
+                (max(ids or [0]), claim.principal, claim.key),
+                t=OUTCOMES_TABLE,
+            )
+
+    def select_outcome(self, principal: str, key: str) -> StoredOutcome | None:
+        with self.datastore.transaction(commit=False) as raw:
+            rows = Cursor(raw, self.dialect).fetch(
+                "SELECT fingerprint, outcome, position FROM {t} WHERE principal=? AND key=?",
+                (principal, key),
+                t=OUTCOMES_TABLE,
+            )
+        if not rows:
+            return None
+        row = rows[0]
+        return StoredOutcome(row["fingerprint"], bytes(row["outcome"]), int(row["position"]))
+
+    @property
+    def position_column(self) -> str:
+        return "rowid" if self.dialect.kind == "sqlite" else "notification_id"
+
+    def last_position(self, upto: int, topics: Sequence[str] = ()) -> int:
+        """The position of the last event at or before ``upto`` with one of ``topics`` (any, if none given)."""
+        if upto <= 0:
+            return 0
+        column = self.position_column
+        text = f"SELECT MAX({column}) AS last FROM {{t}} WHERE {column} <= ?"
+        params: list[Any] = [upto]
+        if topics:
+            text += f" AND topic IN ({','.join('?' * len(topics))})"
+            params += list(topics)
+        with self.datastore.transaction(commit=False) as raw:
+            rows = Cursor(raw, self.dialect).fetch(text, params, t=self.events_table_name)
+        return int(rows[0]["last"] or 0)
+
+    def delete_tracking(self, name: str) -> None:
+        """Forget a follower's position (it then rebuilds from the start of the log)."""
+        with self.datastore.transaction(commit=True) as raw:
+            Cursor(raw, self.dialect).execute("DELETE FROM {t} WHERE application_name=?", (name,), t=self.tracking_table)
+
+    def select_positioned(self, originator_id: UUID, lte: int | None = None) -> list[tuple[int, StoredEvent]]:
+        """An aggregate's stored events with their global positions, in version order."""
+        text = f"SELECT {self.position_column} AS position, originator_version, topic, state FROM {{t}} WHERE originator_id=? "
+        params: list[Any] = [originator_id.hex if self.dialect.kind == "sqlite" else originator_id]
+        if lte is not None:
+            text += "AND originator_version<=? "
+            params.append(lte)
+        with self.datastore.transaction(commit=False) as raw:
+            rows = Cursor(raw, self.dialect).fetch(text + "ORDER BY originator_version", params, t=self.events_table_name)
+        return [
+            (
+                int(row["position"]),
+                StoredEvent(
+                    originator_id=originator_id,
+                    originator_version=row["originator_version"],
+                    topic=row["topic"],
+                    state=bytes(row["state"]),
+                ),
+            )
+            for row in rows
+        ]
+
+
+class SQLiteRecorder(CommandRecords, SQLiteProcessRecorder):
+    """The library's SQLite process recorder (one writer at a time), plus claims, writes and a subscription."""
+
+    tracking_table = "tracking"
+
+    def __init__(self, datastore: Any, *, events_table_name: str, bell: Any, poll_interval: float) -> None:
+        self.dialect = Dialect("sqlite")
+        self.bell = bell
+        self.poll_interval = poll_interval
+        super().__init__(datastore, events_table_name=events_table_name)
+
+    def subscribe(self, gt: int | None = None, topics: Sequence[str] = ()) -> SQLiteSubscription:
+        return SQLiteSubscription(self, gt=gt, topics=topics)
+
+    def construct_create_table_statements(self) -> list[str]:
+        return [*super().construct_create_table_statements(), *self.outcome_statements()]
+
+    def _insert_events(self, c: Any, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int] | None:
+        cursor = Cursor(c, self.dialect)
+        claim: OutcomeClaim | None = kwargs.get("idempotency")
+        self.claim(cursor, claim)
+        ids = super()._insert_events(c, stored_events, **kwargs)
+        self.settle(cursor, claim, ids, kwargs.get("writes", ()))
+        return ids
+
+
+class PostgresRecorder(CommandRecords, PostgresProcessRecorder):
+    """The library's PostgreSQL process recorder, plus claims and writes, in one plain transaction.
+
+    Inserts keep the library's ``LOCK TABLE ... IN EXCLUSIVE MODE`` so positions are committed in
+    order and a follower never passes over a gap that is filled later.
+    """
+
+    def __init__(self, datastore: Any, *, events_table_name: str, tracking_table_name: str) -> None:
+        self.dialect = Dialect("postgres", datastore.schema)
+        super().__init__(datastore, events_table_name=events_table_name, tracking_table_name=tracking_table_name)
+        self.sql_create_statements.extend(SQL(statement) for statement in self.outcome_statements())  # type: ignore[arg-type]
+        self.tracking_table = tracking_table_name
+
+    def subscribe(self, gt: int | None = None, topics: Sequence[str] = ()) -> PostgresBatchSubscription:
+        return PostgresBatchSubscription(self, gt=gt, topics=topics)
+
+    def insert_events(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int] | None:
+        claim: OutcomeClaim | None = kwargs.get("idempotency")
+        tracking: Tracking | None = kwargs.get("tracking")
+        ids: list[int] = []
+        with self.datastore.get_connection() as conn, conn.transaction(), conn.cursor() as curs:
+            cursor = Cursor(curs, self.dialect)
+            self.claim(cursor, claim)
+            if tracking is not None:
+                self._insert_tracking(curs, tracking=tracking)
+            if stored_events:
+                self._insert_stored_events(curs, stored_events)
+                ids = [row["notification_id"] for row in curs.fetchall()]
+            self.settle(cursor, claim, ids, kwargs.get("writes", ()))
+        return ids

@@ -1,0 +1,79 @@
+"""Plain SQL on the store's own connections, written once for both databases.
+
+Statements use ``?`` placeholders and ``{name}`` for tables; on PostgreSQL the placeholders
+become ``%s`` and tables are qualified with the configured schema. Read models, the write-side
+timer index and the integrity tree all write through this one dialect.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Dialect:
+    kind: str
+    """``sqlite`` or ``postgres``."""
+    schema: str = ""
+
+    def table(self, name: str) -> str:
+        return f'"{self.schema}"."{name}"' if self.kind == "postgres" else name
+
+    def statement(self, text: str, **tables: str) -> str:
+        sql = text.format(**{alias: self.table(name) for alias, name in tables.items()})
+        return sql.replace("?", "%s") if self.kind == "postgres" else sql
+
+
+@dataclass(frozen=True)
+class Write:
+    """Rows to write in the same transaction as a command's events (an index saved with the command)."""
+
+    text: str
+    rows: Sequence[Sequence[Any]]
+    tables: dict[str, str] = field(default_factory=dict)
+
+
+class Cursor:
+    """A database cursor that speaks the neutral dialect."""
+
+    def __init__(self, raw: Any, dialect: Dialect) -> None:
+        self.raw = raw
+        self.dialect = dialect
+
+    def execute(self, text: str, params: Sequence[Any] = (), **tables: str) -> None:
+        self.raw.execute(self.dialect.statement(text, **tables), tuple(params))
+
+    def executemany(self, text: str, rows: Sequence[Sequence[Any]], **tables: str) -> None:
+        if rows:
+            self.raw.executemany(self.dialect.statement(text, **tables), [tuple(r) for r in rows])
+
+    def fetch(self, text: str, params: Sequence[Any] = (), **tables: str) -> list[dict[str, Any]]:
+        self.execute(text, params, **tables)
+        return [dict(row) for row in self.raw.fetchall()]
+
+    def write(self, write: Write) -> None:
+        self.executemany(write.text, write.rows, **write.tables)
+
+
+class Sql:
+    """Transactions and queries on the store's datastore, in the neutral dialect."""
+
+    def __init__(self, datastore: Any, dialect: Dialect) -> None:
+        self.datastore = datastore
+        self.dialect = dialect
+        self.kind = dialect.kind
+
+    def table(self, name: str) -> str:
+        return self.dialect.table(name)
+
+    @contextmanager
+    def transaction(self, *, commit: bool = True) -> Iterator[Cursor]:
+        with self.datastore.transaction(commit=commit) as curs:
+            yield Cursor(curs, self.dialect)
+
+    def query(self, text: str, params: Sequence[Any] = (), **tables: str) -> list[dict[str, Any]]:
+        with self.transaction(commit=False) as cursor:
+            return cursor.fetch(text, params, **tables)
