@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Protocol
 
-from foundation.actors import Actor
+from foundation.application import Context, Recorded
 from foundation.clock import Clock
 from foundation.projection import Followers
 from foundation.store import Store
@@ -24,7 +24,7 @@ class ApiSettings(Protocol):
 class Timekeeping(Protocol):
     last_error: str | None
 
-    def advance(self, to: datetime, actor: Actor) -> tuple[int, int]: ...
+    def advance(self, to: datetime, *, ctx: Context) -> Recorded: ...
 
 
 class Services(Protocol):

@@ -21,7 +21,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any, ClassVar, Self, TypeVar
 from uuid import UUID
 
-from eventsourcing.utils import get_topic, resolve_topic
+from eventsourcing.utils import get_topic, register_topic, resolve_topic
 from pydantic import BaseModel, ConfigDict, PrivateAttr
 
 from foundation.actors import Actor
@@ -215,3 +215,7 @@ def project(events: Iterable[DomainEvent | Snapshot]) -> Any:
     for event in events:
         aggregate = event.mutate(aggregate)
     return aggregate
+
+
+# Stored before the foundation package existed (the snapshot class lived in ``cases.aggregate``).
+register_topic("cases.aggregate:Snapshot", Snapshot)

@@ -65,7 +65,16 @@ class View(TrackingRecorder):
         """CREATE TABLE / INDEX statements (``IF NOT EXISTS``), with ``{table}`` placeholders."""
 
     def setup(self) -> None:
+        """Create the view's tables; a view with no position yet starts from empty tables.
+
+        A view that has recorded no position is new, or new under this name (its shape changed
+        and the view was renamed, or the database predates it): whatever tables it finds under its
+        names are dropped and created again, and it rebuilds from the log.
+        """
         with self.sql.transaction() as cursor:
+            if not self.tracked():
+                for table in self.tables:
+                    cursor.execute("DROP TABLE IF EXISTS {t}", t=table)
             for statement in self.schema():
                 cursor.execute(statement, **{name: name for name in self.tables})
 

@@ -15,8 +15,9 @@ import logging
 import threading
 from datetime import datetime
 
-from foundation.actors import Actor
-from foundation.clock import SIMULATION_ID, Clock, ManualClock, SimulatedTime
+from foundation.application import Changes, Context, Recorded
+from foundation.clock import SIMULATION_ID, TZ, Clock, ManualClock, SimulatedTime
+from foundation.errors import NotFound
 from foundation.timers import Timers
 from cases.application import Cases
 
@@ -43,18 +44,26 @@ class Timekeeper:
             after = str(due[-1])
         return recorded
 
-    def advance(self, to: datetime, actor: Actor) -> tuple[int, int]:
-        """Move the simulated clock to ``to``, recording every fact on the way first."""
+    def advance(self, to: datetime, *, ctx: Context) -> Recorded:
+        """Move the simulated clock to ``to``, recording every fact on the way first.
+
+        The move itself is a command (kept with its outcome when sent with an ``Idempotency-Key``);
+        the facts on the way are recorded case by case before it, each exactly once.
+        """
         if not isinstance(self.clock, ManualClock):
-            raise RuntimeError("only a simulated clock is moved by hand")
+            raise NotFound("resource", "the simulated clock (the service runs on the system clock)")
         with self._lock:
             self.clock.check_forward(to)
             recorded = self.run_until(to, stamp=None)
-            simulation = self.cases.find(SIMULATION_ID) or SimulatedTime.begin(self.clock.now(), actor)
-            simulation.advance(to, actor)
-            recordings = self.cases.save(simulation)
+
+            def decide() -> Changes:
+                simulation = self.cases.find(SIMULATION_ID) or SimulatedTime.begin(self.clock.now(), ctx.actor)
+                simulation.advance(to, ctx.actor)
+                return Changes(simulation, result={"now": to.astimezone(TZ).isoformat(), "recorded": recorded})
+
+            moved = self.cases.record(ctx, decide)
             self.clock.set(to)
-            return recorded, max(r.notification.id for r in recordings)
+            return moved
 
     def start(self) -> None:
         """Run by itself against the system clock (catching up at once)."""

@@ -41,3 +41,9 @@ def accept(hotline: Hotline, now: datetime = START, *, requester: Requester = RE
     fields.update(kwargs)
     recorded = hotline.cases.accept(requester=requester, ctx=ctx(AGENT, now), **fields)  # type: ignore[arg-type]
     return recorded.aggregate.id
+
+
+def move_clock(hotline: Hotline, to: datetime, actor: Actor = ADMIN) -> tuple[int, int]:
+    """Move the simulated clock (recording every fact on the way): how many facts, and the move's position."""
+    moved = hotline.timekeeper.advance(to, ctx=ctx(actor, hotline.clock.now()))
+    return moved.result["recorded"], moved.position

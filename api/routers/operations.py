@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter
 from fastapi.responses import Response
 
 from api.deps import CommandDep, ServicesDep, respond, roles
 from api.schemas import ClockIn
+from foundation.actors import Actor
+from foundation.application import Recorded
 from foundation.errors import NotFound
 
 router = APIRouter(tags=["operations"])
@@ -34,11 +38,13 @@ def health(services: ServicesDep) -> Response:
 @router.put("/v1/admin/clock", dependencies=[roles("admin")])
 def move_clock(body: ClockIn, cmd: CommandDep) -> Response:
     """Move the simulated clock forward, recording every time-triggered fact on the way first."""
-    services = cmd.services
-    if not services.clock.manual:
+    if not cmd.services.clock.manual:
         raise NotFound("resource", "/v1/admin/clock (the service runs on the system clock)")
-    recorded, position = services.timekeeper.advance(body.now, cmd.actor)
-    return respond(200, {"now": services.clock.now().isoformat(), "recorded": recorded, "position": position})
+    return cmd.run(clock_moved, cmd.services.timekeeper.advance, body.now)
+
+
+def clock_moved(recorded: Recorded, actor: Actor) -> tuple[int, dict[str, Any]]:
+    return 200, dict(recorded.result)
 
 
 @router.get("/v1/admin/clock", dependencies=[roles("admin")])

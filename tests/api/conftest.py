@@ -60,7 +60,7 @@ class Api:
     def put(self, path: str, body: Any, who: str | dict[str, str] = "admin", **kwargs: Any) -> Any:
         return self.client.put(path, json=body, headers=self.headers(who, kwargs.pop("headers", None)), **kwargs)
 
-    def new_case(self, **overrides: Any) -> dict[str, Any]:
+    def case_body(self, **overrides: Any) -> dict[str, Any]:
         body = {
             "channel": "phone",
             "category": "environment",
@@ -72,7 +72,10 @@ class Api:
             "flags": [],
         }
         body.update(overrides)
-        response = self.post("/v1/cases", body, "agent")
+        return body
+
+    def new_case(self, **overrides: Any) -> dict[str, Any]:
+        response = self.post("/v1/cases", self.case_body(**overrides), "agent")
         assert response.status_code == 201, response.text
         return response.json()
 

@@ -10,7 +10,7 @@ from hotline.bootstrap import bootstrap
 from projections.case_index import ListFilter
 from tests.builders import CENTER, handler
 from tests.conftest import later
-from tests.world import accept, ctx, seed_units
+from tests.world import accept, ctx, seed_units, move_clock
 
 pytestmark = pytest.mark.storage
 
@@ -76,7 +76,7 @@ def test_rebuilding_from_the_log_gives_the_same_rows(hotline: Any) -> None:
     for hours in range(3):
         case_id = accept(hotline, later(hours=hours))
         hotline.cases.dispatch(case_id, lead_unit="U1", co_units=[], working_days=None, response_hours=None, ctx=ctx(CENTER, later(hours=hours)))
-    hotline.timekeeper.advance(later(20), CENTER)
+    move_clock(hotline, later(20), CENTER)
     hotline.followers.catch_up()
     live = rows(hotline)
     hotline.index.reset()

@@ -12,7 +12,7 @@ from hotline.bootstrap import bootstrap
 from projections.findings_index import FindingFilter
 from tests.builders import ADMIN, CENTER, handler
 from tests.conftest import START
-from tests.world import accept, ctx, seed_units
+from tests.world import accept, ctx, seed_units, move_clock
 from cases.calendar import TZ
 
 pytestmark = pytest.mark.storage
@@ -51,9 +51,9 @@ def test_11_1_is_raised_once_when_the_mark_passes_even_across_restarts(settings:
     case_id = signed_case(first)
     urge(first, case_id, datetime(2026, 10, 12, 10, tzinfo=TZ))
     urge(first, case_id, datetime(2026, 10, 14, 10, tzinfo=TZ), "written_letter")
-    first.timekeeper.advance(datetime(2026, 10, 23, 23, 59, tzinfo=TZ), ADMIN)
+    move_clock(first, datetime(2026, 10, 23, 23, 59, tzinfo=TZ), ADMIN)
     assert "11(1)" not in {f["clause"] for f in findings(first)}
-    _, position = first.timekeeper.advance(MARK, ADMIN)
+    _, position = move_clock(first, MARK, ADMIN)
     assert first.consistent(position)
     (found,) = [f for f in findings(first) if f["clause"] == "11(1)"]
     assert (found["status"], found["raised_by"], found["subject"]) == ("candidate", "rules", {"unit": "U1", "staff": "U1-handler"})
@@ -74,7 +74,7 @@ def test_an_accepted_justification_withdraws_an_undecided_11_1(hotline: Any) -> 
     case_id = signed_case(hotline)
     urge(hotline, case_id, datetime(2026, 10, 12, 10, tzinfo=TZ))
     urge(hotline, case_id, datetime(2026, 10, 14, 10, tzinfo=TZ))
-    hotline.timekeeper.advance(MARK, ADMIN)
+    move_clock(hotline, MARK, ADMIN)
     hotline.followers.catch_up()
     hotline.cases.report_justification(case_id, reason="court", ctx=ctx(handler("U1"), MARK))
     hotline.cases.decide_justification(case_id, 1, accepted=True, reason="fair", ctx=ctx(CENTER, MARK))
@@ -89,7 +89,7 @@ def test_a_confirmed_11_1_is_not_withdrawn(hotline: Any) -> None:
     case_id = signed_case(hotline)
     urge(hotline, case_id, datetime(2026, 10, 12, 10, tzinfo=TZ))
     urge(hotline, case_id, datetime(2026, 10, 14, 10, tzinfo=TZ))
-    hotline.timekeeper.advance(MARK, ADMIN)
+    move_clock(hotline, MARK, ADMIN)
     hotline.followers.catch_up()
     finding_id = rule_finding_id(f"11(1)|{case_id}|1")
     hotline.findings.confirm(finding_id, note="holds", harm=None, ctx=ctx(CENTER, MARK))
@@ -103,10 +103,10 @@ def test_11_2_five_overdue_in_october_raise_a_finding_four_do_not_and_a_justific
     seed_units(hotline)
     cases = [signed_case(hotline) for _ in range(4)]
     other_unit = signed_case(hotline, lead="U2")
-    hotline.timekeeper.advance(datetime(2026, 10, 12, tzinfo=TZ), ADMIN)
+    move_clock(hotline, datetime(2026, 10, 12, tzinfo=TZ), ADMIN)
     assert [f for f in findings(hotline) if f["clause"] == "11(2)"] == []
     cases.append(signed_case(hotline, at=datetime(2026, 9, 29, 9, tzinfo=TZ)))  # due Mon 10-12, in October too
-    hotline.timekeeper.advance(datetime(2026, 10, 13, tzinfo=TZ), ADMIN)
+    move_clock(hotline, datetime(2026, 10, 13, tzinfo=TZ), ADMIN)
     (monthly,) = [f for f in findings(hotline) if f["clause"] == "11(2)"]
     assert (monthly["subject"], monthly["period"], len(monthly["basis"])) == ({"unit": "U1", "staff": None}, "2026-10", 5)
     assert str(other_unit) not in {b["case_id"] for b in monthly["basis"]}
@@ -126,7 +126,7 @@ def test_derived_findings_are_in_the_same_log_and_behind_min_position(settings: 
         seed_units(live)
         case_id = signed_case(live)
         urge(live, case_id, datetime(2026, 9, 29, 10, tzinfo=TZ))
-        _, position = live.timekeeper.advance(datetime(2026, 10, 9, tzinfo=TZ), ADMIN)  # SMS of 09-29 due 10-08
+        _, position = move_clock(live, datetime(2026, 10, 9, tzinfo=TZ), ADMIN)  # SMS of 09-29 due 10-08
         assert live.consistent(position)
         items, _ = live.findings_index.list(FindingFilter(clause="11(8)"), page_size=5, page_token=None)
         assert len(items) == 1 and items[0]["basis"][0]["case_id"] == str(case_id)

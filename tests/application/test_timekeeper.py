@@ -13,7 +13,7 @@ from foundation.errors import NotAllowedNow
 from hotline.bootstrap import bootstrap
 from tests.builders import ADMIN, CENTER, handler
 from tests.conftest import later
-from tests.world import accept, ctx, seed_units
+from tests.world import accept, ctx, seed_units, move_clock
 
 pytestmark = pytest.mark.storage
 
@@ -34,9 +34,9 @@ def kinds(hotline: Any, case_id: Any) -> list[str]:
 def test_moving_the_simulated_clock_records_each_fact_at_its_instant(hotline: Any) -> None:
     seed_units(hotline)
     case_id = signed(hotline)
-    recorded, position = hotline.timekeeper.advance(LAPSE - timedelta(minutes=1), ADMIN)
+    recorded, position = move_clock(hotline, LAPSE - timedelta(minutes=1), ADMIN)
     assert recorded == 0
-    recorded, position = hotline.timekeeper.advance(datetime(2026, 10, 30, tzinfo=TZ), ADMIN)
+    recorded, position = move_clock(hotline, datetime(2026, 10, 30, tzinfo=TZ), ADMIN)
     assert recorded == 2  # the lapse and the Art. 11(1) mark
     events = [e for _, e in hotline.store.positioned_events(case_id)]
     lapse = next(e for e in events if type(e).__name__ == "HandlingDeadlineLapsed")
@@ -44,7 +44,7 @@ def test_moving_the_simulated_clock_records_each_fact_at_its_instant(hotline: An
     assert position == hotline.store.head()
     assert hotline.clock.now() == datetime(2026, 10, 30, tzinfo=TZ)
     with pytest.raises(NotAllowedNow):
-        hotline.timekeeper.advance(datetime(2026, 10, 29, tzinfo=TZ), ADMIN)
+        move_clock(hotline, datetime(2026, 10, 29, tzinfo=TZ), ADMIN)
 
 
 def test_after_a_restart_the_clock_resumes_and_nothing_is_recorded_twice(settings: Any) -> None:
@@ -52,13 +52,13 @@ def test_after_a_restart_the_clock_resumes_and_nothing_is_recorded_twice(setting
     first.start()
     seed_units(first)
     case_id = signed(first)
-    first.timekeeper.advance(datetime(2026, 10, 12, tzinfo=TZ), ADMIN)
+    move_clock(first, datetime(2026, 10, 12, tzinfo=TZ), ADMIN)
     first.close()
     second = bootstrap(settings)
     second.start()
     try:
         assert second.clock.now() == datetime(2026, 10, 12, tzinfo=TZ)  # not back to the configured start
-        second.timekeeper.advance(datetime(2026, 11, 30, tzinfo=TZ), ADMIN)
+        move_clock(second, datetime(2026, 11, 30, tzinfo=TZ), ADMIN)
         assert kinds(second, case_id).count("HandlingDeadlineLapsed") == 1
         assert kinds(second, case_id).count("OverdueMarkPassed") == 1
     finally:
@@ -106,7 +106,7 @@ def test_calendar_amendment_recomputes_deadlines_not_yet_lapsed(hotline: Any) ->
     hotline.cases.dispatch(pending, lead_unit="U1", co_units=[], working_days=2, response_hours=None, ctx=ctx(CENTER, datetime(2026, 9, 30, 10, tzinfo=TZ)))
     lapsed = accept(hotline)
     hotline.cases.dispatch(lapsed, lead_unit="U2", co_units=[], working_days=1, response_hours=None, ctx=ctx(CENTER))
-    hotline.timekeeper.advance(datetime(2026, 10, 1, 12, tzinfo=TZ), ADMIN)
+    move_clock(hotline, datetime(2026, 10, 1, 12, tzinfo=TZ), ADMIN)
     assert hotline.cases.case(lapsed, CENTER).overdue
     hotline.followers.catch_up()
     recorded = hotline.admin.amend_calendar(
