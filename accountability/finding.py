@@ -283,7 +283,7 @@ class Finding(Aggregate):
             suggestions=draft.suggestions,
         )
 
-    def follow(self, draft: FindingDraft, *, now: datetime, actor: Actor) -> None:
+    def restate(self, draft: FindingDraft, *, now: datetime, actor: Actor) -> None:
         """The rules still conclude ``draft``: widen an undecided basis, or raise a withdrawn finding again."""
         if self.status == "withdrawn":
             self.trigger(self.Reraised, now=now, actor=actor, basis=draft.basis, description=draft.description,

@@ -57,18 +57,18 @@ class RulesProcess(BaseApplication, EventSourcedProjection):
         case_ids = list(dict.fromkeys(event.originator_id for event, _ in events))
         tracking = Tracking(self.name, events[-1][1].notification_id)
         for attempt in range(ATTEMPTS):
-            batch = _Batch(self)
+            work = _Workset(self)
             for case_id in case_ids:
-                batch.evaluate(case_id)
+                work.evaluate(case_id)
             try:
-                self.save_tracked(*batch.changed(), tracking=tracking)
+                self.save_tracked(*work.changed(), tracking=tracking)
                 return
             except IntegrityError:
                 if self.tracked() >= tracking.notification_id:
                     return  # a rival process of the same name recorded this batch
                 if attempt == ATTEMPTS - 1:
                     raise
-                self.evict(list(batch.loaded.values()))
+                self.evict(list(work.loaded.values()))
 
     @singledispatchmethod
     def policy(self, domain_event: Any, processing_event: ProcessingEvent) -> None:
@@ -77,12 +77,12 @@ class RulesProcess(BaseApplication, EventSourcedProjection):
     @policy.register
     def _case_event(self, domain_event: CaseEvent, processing_event: ProcessingEvent) -> None:
         """The library's one-event path: evaluate the case the event belongs to."""
-        batch = _Batch(self)
-        batch.evaluate(domain_event.originator_id)
-        processing_event.collect_events(*batch.changed())
+        work = _Workset(self)
+        work.evaluate(domain_event.originator_id)
+        processing_event.collect_events(*work.changed())
 
 
-class _Batch:
+class _Workset:
     """The findings and tallies one batch loads and changes, each loaded once."""
 
     def __init__(self, app: RulesProcess) -> None:
@@ -96,25 +96,25 @@ class _Batch:
         now = max(self.app.clock.now(), case.modified_on)
         evaluation = evaluate_case(case)
         for draft in evaluation.drafts:
-            self.follow(draft, now)
+            self.conclude(draft, now)
         for withdrawal in evaluation.withdrawals:
             self.withdraw(withdrawal, now)
         for (unit, month), facts in overdue_facts(case).items():
-            tally = self.get(tally_id(unit, month)) or self.keep(OverdueTally.open(unit, month, now=now, actor=RULES))
+            tally = self.get(tally_id(unit, month)) or self.add(OverdueTally.open(unit, month, now=now, actor=RULES))
             changed = [tally.note(fact, now=now, actor=RULES) for fact in facts]
             if any(changed):
                 verdict = rule_11_2(unit, month, tally.facts.values())
                 if isinstance(verdict, Withdrawal):
                     self.withdraw(verdict, now)
                 else:
-                    self.follow(verdict, now)
+                    self.conclude(verdict, now)
 
-    def follow(self, draft: FindingDraft, now: datetime) -> None:
+    def conclude(self, draft: FindingDraft, now: datetime) -> None:
         finding = self.get(rule_finding_id(draft.key))
         if finding is None:
-            self.keep(Finding.from_draft(draft, now=now, actor=RULES))
+            self.add(Finding.from_draft(draft, now=now, actor=RULES))
         else:
-            finding.follow(draft, now=now, actor=RULES)
+            finding.restate(draft, now=now, actor=RULES)
 
     def withdraw(self, withdrawal: Withdrawal, now: datetime) -> None:
         finding = self.get(rule_finding_id(withdrawal.key))
@@ -129,7 +129,7 @@ class _Batch:
             self.loaded[aggregate_id] = found
         return self.loaded[aggregate_id]
 
-    def keep(self, aggregate: Aggregate) -> Any:
+    def add(self, aggregate: Aggregate) -> Any:
         self.loaded[aggregate.id] = aggregate
         return aggregate
 

@@ -18,19 +18,19 @@ from api.schemas import CaseOut, FindingOut, HistoryEvent, UrgingOut
 ENVELOPE = {"originator_id", "originator_version", "timestamp", "actor"}
 
 
-def the_case(recorded: Recorded, actor: Actor) -> tuple[int, dict[str, Any]]:
+def case_answer(recorded: Recorded, actor: Actor) -> tuple[int, dict[str, Any]]:
     return 200, present_case(recorded.aggregate, actor)
 
 
-def new_case(recorded: Recorded, actor: Actor) -> tuple[int, dict[str, Any]]:
+def created_case_answer(recorded: Recorded, actor: Actor) -> tuple[int, dict[str, Any]]:
     return 201, present_case(recorded.aggregate, actor)
 
 
-def the_finding(recorded: Recorded, actor: Actor) -> tuple[int, dict[str, Any]]:
+def finding_answer(recorded: Recorded, actor: Actor) -> tuple[int, dict[str, Any]]:
     return 200, present_finding(recorded.aggregate)
 
 
-def new_finding(recorded: Recorded, actor: Actor) -> tuple[int, dict[str, Any]]:
+def created_finding_answer(recorded: Recorded, actor: Actor) -> tuple[int, dict[str, Any]]:
     return 201, present_finding(recorded.aggregate)
 
 

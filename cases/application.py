@@ -130,8 +130,8 @@ class Cases(BaseApplication):
     def return_dispatch(self, case_id: UUID, *, reason: str, ctx: Context) -> Recorded:
         return self._on_case(case_id, ctx, handling.return_dispatch, reason=reason)
 
-    def decide_return(self, case_id: UUID, n: int, *, accepted: bool, reason: str = "", ctx: Context) -> Recorded:
-        return self._on_case(case_id, ctx, handling.decide_return, n, accepted=accepted, reason=reason)
+    def decide_return(self, case_id: UUID, number: int, *, accepted: bool, reason: str = "", ctx: Context) -> Recorded:
+        return self._on_case(case_id, ctx, handling.decide_return, number, accepted=accepted, reason=reason)
 
     def respond(self, case_id: UUID, *, note: str, ctx: Context) -> Recorded:
         return self._on_case(case_id, ctx, handling.respond, note=note)
@@ -146,15 +146,15 @@ class Cases(BaseApplication):
     def request_extension(self, case_id: UUID, *, working_days: int, reason: str, ctx: Context) -> Recorded:
         return self._on_case(case_id, ctx, delays.request_extension, working_days=working_days, reason=reason)
 
-    def decide_extension(self, case_id: UUID, n: int, *, approved: bool, reason: str = "", ctx: Context) -> Recorded:
+    def decide_extension(self, case_id: UUID, number: int, *, approved: bool, reason: str = "", ctx: Context) -> Recorded:
         calendar = self.reference.calendar()
-        return self._on_case(case_id, ctx, delays.decide_extension, n, approved=approved, reason=reason, calendar=calendar)
+        return self._on_case(case_id, ctx, delays.decide_extension, number, approved=approved, reason=reason, calendar=calendar)
 
     def report_justification(self, case_id: UUID, *, reason: str, ctx: Context) -> Recorded:
         return self._on_case(case_id, ctx, delays.report_justification, reason=reason)
 
-    def decide_justification(self, case_id: UUID, n: int, *, accepted: bool, reason: str = "", ctx: Context) -> Recorded:
-        return self._on_case(case_id, ctx, delays.decide_justification, n, accepted=accepted, reason=reason)
+    def decide_justification(self, case_id: UUID, number: int, *, accepted: bool, reason: str = "", ctx: Context) -> Recorded:
+        return self._on_case(case_id, ctx, delays.decide_justification, number, accepted=accepted, reason=reason)
 
     def urge(
         self,
@@ -190,8 +190,8 @@ class Cases(BaseApplication):
     def propose_rectification(self, case_id: UUID, *, unit: str, proposal: str, kind: str = "rectification", ctx: Context) -> Recorded:
         return self._on_case(case_id, ctx, escalation.propose_rectification, unit=unit, proposal=proposal, kind=kind)
 
-    def refuse_rectification(self, case_id: UUID, n: int, *, note: str, ctx: Context) -> Recorded:
-        return self._on_case(case_id, ctx, escalation.refuse_rectification, n, note=note)
+    def refuse_rectification(self, case_id: UUID, number: int, *, note: str, ctx: Context) -> Recorded:
+        return self._on_case(case_id, ctx, escalation.refuse_rectification, number, note=note)
 
     def escalate(self, case_id: UUID, *, reason: str, ctx: Context) -> Recorded:
         return self._on_case(case_id, ctx, escalation.escalate, reason=reason)

@@ -15,14 +15,16 @@ triggers a past-tense event from ``cases.events`` whose ``apply`` only assigns w
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from foundation.actors import Actor
 from foundation.aggregate import Aggregate, replaced
-from foundation.errors import Forbidden, NotAllowedNow
+from foundation.errors import Forbidden, NotAllowedNow, NotFound
 from cases.values import (
     CityTracking,
     Contribution,
     CooperationIssue,
+    Decision,
     DispatchReturn,
     Escalation,
     ExtensionRequest,
@@ -224,6 +226,20 @@ class Case(Aggregate):
     def require_lead(self, actor: Actor, action: str) -> None:
         if actor.unit != self.current_round.lead_unit:
             raise Forbidden(f"only the lead unit ({self.current_round.lead_unit}) may do '{action}'")
+
+    # ------------------------------------------------------------- decisions
+
+    def undecided(self, records: tuple[Any, ...], number: int, action: str, what: str) -> Any:
+        """Request or report ``number`` (1, 2, ...) of ``records``, still awaiting the center's decision."""
+        if not 1 <= number <= len(records):
+            raise NotFound(what, number)
+        if records[number - 1].decision is not None:
+            raise self.refuse(action, f"{what} {number} is already decided")
+        return records[number - 1]
+
+    def decision(self, *, granted: bool, reason: str, now: datetime, actor: Actor) -> Decision:
+        """The center's decision, recorded by the next event of the case."""
+        return Decision(granted=granted, reason=reason, at=now, staff=actor.staff, version=self.version + 1)
 
     # ----------------------------------------------------- replacing values (for events)
 

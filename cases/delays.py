@@ -12,7 +12,6 @@ from __future__ import annotations
 from datetime import datetime
 
 from foundation.actors import Actor
-from foundation.errors import NotFound
 from cases.calendar import WorkingCalendar, end_of_day, local_date
 from cases.case import Case
 from cases.deadlines import SUPERVISION_WORKING_DAYS, extended, recomputed
@@ -24,7 +23,7 @@ from cases.events import (
     JustificationReported,
 )
 from cases.timefacts import TIMEKEEPER, prepare, record_due_facts
-from cases.values import Decision, ExtensionRequest, Justification
+from cases.values import ExtensionRequest, Justification
 
 
 def request_extension(case: Case, *, working_days: int, reason: str, now: datetime, actor: Actor) -> ExtensionRequest:
@@ -50,30 +49,25 @@ def request_extension(case: Case, *, working_days: int, reason: str, now: dateti
 
 
 def decide_extension(
-    case: Case, n: int, *, approved: bool, reason: str, calendar: WorkingCalendar, now: datetime, actor: Actor
+    case: Case, number: int, *, approved: bool, reason: str, calendar: WorkingCalendar, now: datetime, actor: Actor
 ) -> None:
     """Approve (moving the due date past the current one) or refuse; a late approval never undoes a lapse."""
     prepare(case, "extension-decision", now=now)
-    if not 1 <= n <= len(case.extension_requests):
-        raise NotFound("extension request", n)
-    request = case.extension_requests[n - 1]
-    if request.decision is not None:
-        raise case.refuse("extension-decision", f"extension request {n} is already decided")
+    request = case.undecided(case.extension_requests, number, "extension-decision", "extension request")
     handling_round = case.rounds[request.round - 1]
     deadline = None
     if approved and request.round == case.round_number and handling_round.reply is None:
         rule = (
             f"{handling_round.deadline.rule}; extended by {request.working_days} working days "
-            f"(extension request {n} approved on {local_date(now).isoformat()})"
+            f"(extension request {number} approved on {local_date(now).isoformat()})"
         )
         deadline = extended(handling_round.deadline, request.working_days, calendar, rule)
-    decision = Decision(granted=approved, reason=reason, at=now, staff=actor.staff, version=case.version + 1)
     case.trigger(
         ExtensionDecided,
         now=now,
         actor=actor,
-        n=n,
-        decision=decision,
+        n=number,
+        decision=case.decision(granted=approved, reason=reason, now=now, actor=actor),
         deadline=deadline,
         decided_before_lapse=handling_round.deadline.lapsed_at is None,
     )
@@ -99,15 +93,12 @@ def report_justification(case: Case, *, reason: str, now: datetime, actor: Actor
     return justification
 
 
-def decide_justification(case: Case, n: int, *, accepted: bool, reason: str, now: datetime, actor: Actor) -> None:
+def decide_justification(case: Case, number: int, *, accepted: bool, reason: str, now: datetime, actor: Actor) -> None:
     """The center accepts or rejects a justification report."""
     prepare(case, "justification-decision", now=now)
-    if not 1 <= n <= len(case.justifications):
-        raise NotFound("justification", n)
-    if case.justifications[n - 1].decision is not None:
-        raise case.refuse("justification-decision", f"justification {n} is already decided")
-    decision = Decision(granted=accepted, reason=reason, at=now, staff=actor.staff, version=case.version + 1)
-    case.trigger(JustificationDecided, now=now, actor=actor, n=n, decision=decision)
+    case.undecided(case.justifications, number, "justification-decision", "justification")
+    decision = case.decision(granted=accepted, reason=reason, now=now, actor=actor)
+    case.trigger(JustificationDecided, now=now, actor=actor, n=number, decision=decision)
 
 
 def recompute_deadlines(case: Case, calendar: WorkingCalendar, *, now: datetime, actor: Actor) -> bool:

@@ -39,14 +39,14 @@ def propose_rectification(
     return rectification
 
 
-def refuse_rectification(case: Case, n: int, *, note: str, now: datetime, actor: Actor) -> None:
+def refuse_rectification(case: Case, number: int, *, note: str, now: datetime, actor: Actor) -> None:
     """Art. 5: the unit refused to act on the proposal (拒不落实)."""
     prepare(case, "rectification-refusal", now=now)
-    if not 1 <= n <= len(case.rectifications):
-        raise NotFound("rectification proposal", n)
-    if case.rectifications[n - 1].refused_at is not None:
-        raise case.refuse("rectification-refusal", f"proposal {n} is already refused")
-    case.trigger(RectificationRefused, now=now, actor=actor, n=n, note=note)
+    if not 1 <= number <= len(case.rectifications):
+        raise NotFound("rectification proposal", number)
+    if case.rectifications[number - 1].refused_at is not None:
+        raise case.refuse("rectification-refusal", f"proposal {number} is already refused")
+    case.trigger(RectificationRefused, now=now, actor=actor, n=number, note=note)
 
 
 def escalate(case: Case, *, reason: str, now: datetime, actor: Actor) -> Escalation:

@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Literal
 
 from foundation.actors import Actor
-from foundation.errors import InvalidInput, NotFound
+from foundation.errors import InvalidInput
 from cases.calendar import WorkingCalendar, local_date
 from cases.case import Case
 from cases.deadlines import handling_deadline, handling_rule, response_deadline
@@ -20,7 +20,7 @@ from cases.policy import PolicyTable
 from cases.supervision import meet_urgings
 from cases.timefacts import prepare
 from cases.units import Unit, UnitRegistry
-from cases.values import Decision, DispatchReturn, HandlingRound, Reply, ReplyOutcome, ResponseDeadline, Signature
+from cases.values import DispatchReturn, HandlingRound, Reply, ReplyOutcome, ResponseDeadline, Signature
 
 
 def new_round(
@@ -132,21 +132,18 @@ def return_dispatch(case: Case, *, reason: str, now: datetime, actor: Actor) -> 
     return returned
 
 
-def decide_return(case: Case, n: int, *, accepted: bool, reason: str, now: datetime, actor: Actor) -> None:
+def decide_return(case: Case, number: int, *, accepted: bool, reason: str, now: datetime, actor: Actor) -> None:
     """The center rules on a return: accepted (re-dispatch) or rejected (back to the unit, 推诿)."""
     prepare(case, "return-decision", now=now)
-    if not 1 <= n <= len(case.returns):
-        raise NotFound("return", n)
-    if case.returns[n - 1].decision is not None:
-        raise case.refuse("return-decision", f"return {n} is already decided")
-    _decide_return(case, n, granted=accepted, reason=reason, now=now, actor=actor)
+    case.undecided(case.returns, number, "return-decision", "return")
+    _decide_return(case, number, granted=accepted, reason=reason, now=now, actor=actor)
 
 
-def _decide_return(case: Case, n: int, *, granted: bool, reason: str, now: datetime, actor: Actor) -> None:
-    returned = case.returns[n - 1]
-    decision = Decision(granted=granted, reason=reason, at=now, staff=actor.staff, version=case.version + 1)
+def _decide_return(case: Case, number: int, *, granted: bool, reason: str, now: datetime, actor: Actor) -> None:
+    returned = case.returns[number - 1]
+    decision = case.decision(granted=granted, reason=reason, now=now, actor=actor)
     status = "accepted" if granted else returned.previous_status
-    case.trigger(ReturnDecided, now=now, actor=actor, n=n, decision=decision, status=status)
+    case.trigger(ReturnDecided, now=now, actor=actor, n=number, decision=decision, status=status)
 
 
 def respond(case: Case, *, note: str, now: datetime, actor: Actor) -> None:

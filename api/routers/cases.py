@@ -10,7 +10,7 @@ from fastapi.responses import Response
 from pydantic import AwareDatetime
 
 from api.deps import ActorDep, CommandDep, Consistent, ServicesDep, respond, roles
-from api.presenters import new_case, present_case, present_history
+from api.presenters import created_case_answer, present_case, present_history
 from api.schemas import CaseIn, CaseOut, CasePage, HistoryOut
 from foundation.errors import InvalidInput, NotFound
 from cases.values import Requester, Status
@@ -31,7 +31,7 @@ def case_uuid(case_id: str) -> UUID:
 def accept_case(body: CaseIn, cmd: CommandDep) -> Response:
     """Accept a citizen's request as a case (登记)."""
     requester = Requester(**body.requester.model_dump())
-    return cmd.run(new_case, cmd.services.cases.accept, **body.model_dump(exclude={"requester"}), requester=requester)
+    return cmd.run(created_case_answer, cmd.services.cases.accept, **body.model_dump(exclude={"requester"}), requester=requester)
 
 
 @router.get("", response_model=CasePage, dependencies=[Consistent])

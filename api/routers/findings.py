@@ -11,7 +11,7 @@ from fastapi.responses import Response
 from accountability.clauses import Clause
 from accountability.finding import BasisRef, Responsibility, Subject
 from api.deps import ActorDep, CommandDep, Consistent, ServicesDep, respond, roles
-from api.presenters import new_finding, present_finding, the_finding
+from api.presenters import created_finding_answer, present_finding, finding_answer
 from api.schemas import (
     AppealDecisionIn,
     AppealIn,
@@ -80,7 +80,7 @@ def review_finding(finding_id: str, services: ServicesDep, actor: ActorDep) -> R
 def raise_finding(body: FindingIn, cmd: CommandDep) -> Response:
     """Raise a finding by hand on any clause (Art. 9, 10, 11(6), 11(7), 11(9)-11(12), ...)."""
     return cmd.run(
-        new_finding,
+        created_finding_answer,
         cmd.services.findings.raise_finding,
         clause=body.clause,
         subject=Subject(**body.subject.model_dump()),
@@ -91,31 +91,31 @@ def raise_finding(body: FindingIn, cmd: CommandDep) -> Response:
 
 @router.post("/{finding_id}/confirm", response_model=FindingOut, dependencies=[DECIDERS])
 def confirm(finding_id: str, body: ConfirmIn, cmd: CommandDep) -> Response:
-    return cmd.run(the_finding, cmd.services.findings.confirm, finding_uuid(finding_id), **body.model_dump())
+    return cmd.run(finding_answer, cmd.services.findings.confirm, finding_uuid(finding_id), **body.model_dump())
 
 
 @router.post("/{finding_id}/dismiss", response_model=FindingOut, dependencies=[DECIDERS])
 def dismiss(finding_id: str, body: ReasonIn, cmd: CommandDep) -> Response:
-    return cmd.run(the_finding, cmd.services.findings.dismiss, finding_uuid(finding_id), **body.model_dump())
+    return cmd.run(finding_answer, cmd.services.findings.dismiss, finding_uuid(finding_id), **body.model_dump())
 
 
 @router.post("/{finding_id}/mitigations", response_model=FindingOut, dependencies=[DECIDERS])
 def mitigate(finding_id: str, body: MitigationIn, cmd: CommandDep) -> Response:
     """Art. 12: lighten, reduce or waive responsibility on a ground 12(1)-12(4)."""
-    return cmd.run(the_finding, cmd.services.findings.mitigate, finding_uuid(finding_id), **body.model_dump())
+    return cmd.run(finding_answer, cmd.services.findings.mitigate, finding_uuid(finding_id), **body.model_dump())
 
 
 @router.post("/{finding_id}/talks", response_model=FindingOut, dependencies=[roles("center", "unit_leader")])
 def hold_talk(finding_id: str, body: TalkIn, cmd: CommandDep) -> Response:
     """Art. 15: a reminder talk or written inquiry (required before measures)."""
-    return cmd.run(the_finding, cmd.services.findings.hold_talk, finding_uuid(finding_id), **body.model_dump())
+    return cmd.run(finding_answer, cmd.services.findings.hold_talk, finding_uuid(finding_id), **body.model_dump())
 
 
 @router.post("/{finding_id}/sanctions", response_model=FindingOut, dependencies=[roles("center", "city_gov", "unit_leader")])
 def sanction(finding_id: str, body: SanctionIn, cmd: CommandDep) -> Response:
     """Art. 13 measures on a unit or Art. 14 measures on staff, singly or together (Art. 15)."""
     return cmd.run(
-        the_finding,
+        finding_answer,
         cmd.services.findings.sanction,
         finding_uuid(finding_id),
         measures=list(body.measures),
@@ -127,15 +127,15 @@ def sanction(finding_id: str, body: SanctionIn, cmd: CommandDep) -> Response:
 @router.post("/{finding_id}/referrals", response_model=FindingOut, dependencies=[DECIDERS])
 def refer(finding_id: str, body: ReferralIn, cmd: CommandDep) -> Response:
     """Art. 15: refer to the discipline agencies or the judicial organs."""
-    return cmd.run(the_finding, cmd.services.findings.refer, finding_uuid(finding_id), **body.model_dump())
+    return cmd.run(finding_answer, cmd.services.findings.refer, finding_uuid(finding_id), **body.model_dump())
 
 
 @router.post("/{finding_id}/appeals", response_model=FindingOut)
 def appeal(finding_id: str, body: AppealIn, cmd: CommandDep) -> Response:
     """Art. 16: the sanctioned unit's leader, or the sanctioned staff member, appeals."""
-    return cmd.run(the_finding, cmd.services.findings.appeal, finding_uuid(finding_id), **body.model_dump())
+    return cmd.run(finding_answer, cmd.services.findings.appeal, finding_uuid(finding_id), **body.model_dump())
 
 
 @router.post("/{finding_id}/appeals/{n}/decision", response_model=FindingOut, dependencies=[roles("city_gov", "center")])
 def decide_appeal(finding_id: str, n: int, body: AppealDecisionIn, cmd: CommandDep) -> Response:
-    return cmd.run(the_finding, cmd.services.findings.decide_appeal, finding_uuid(finding_id), n, **body.model_dump())
+    return cmd.run(finding_answer, cmd.services.findings.decide_appeal, finding_uuid(finding_id), n, **body.model_dump())

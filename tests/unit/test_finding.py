@@ -42,7 +42,7 @@ def test_the_rules_withdraw_only_what_nobody_decided() -> None:
     finding = Finding.from_draft(draft(), now=later(), actor=RULES)
     assert finding.withdraw("justified", now=later(1), actor=RULES)
     assert finding.status == "withdrawn" and finding.records[-1].details["reason"] == "justified"
-    finding.follow(draft(), now=later(2), actor=RULES)
+    finding.restate(draft(), now=later(2), actor=RULES)
     assert finding.status == "candidate"  # the facts hold again
     finding.confirm(note="", harm=None, now=later(3), actor=CENTER)
     assert not finding.withdraw("justified later", now=later(4), actor=RULES)
@@ -52,12 +52,12 @@ def test_the_rules_withdraw_only_what_nobody_decided() -> None:
 def test_an_undecided_basis_grows_a_decided_one_does_not() -> None:
     finding = Finding.from_draft(draft(), now=later(), actor=RULES)
     wider = draft().model_copy(update={"basis": BASIS + (BasisRef(case_id=uuid4(), version=2),)})
-    finding.follow(wider, now=later(1), actor=RULES)
+    finding.restate(wider, now=later(1), actor=RULES)
     assert len(finding.basis) == 2 and finding.records[-1].action == "basis_extended"
-    finding.follow(wider, now=later(2), actor=RULES)
+    finding.restate(wider, now=later(2), actor=RULES)
     assert finding.version == 2
     finding.confirm(note="", harm=None, now=later(3), actor=CENTER)
-    finding.follow(draft().model_copy(update={"basis": BASIS * 1}), now=later(4), actor=RULES)
+    finding.restate(draft().model_copy(update={"basis": BASIS * 1}), now=later(4), actor=RULES)
     assert len(finding.basis) == 2
 
 

@@ -138,7 +138,7 @@ def test_a_case_replays_from_its_stored_events_alone(length: int, data: st.DataO
     _check_replay(case, stored, data.draw(st.integers(1, len(stored))))
 
 
-FINDING_ACTIONS = ("confirm", "dismiss", "mitigate", "talk", "sanction", "refer", "appeal", "decide_appeal", "follow", "withdraw")
+FINDING_ACTIONS = ("confirm", "dismiss", "mitigate", "talk", "sanction", "refer", "appeal", "decide_appeal", "restate", "withdraw")
 
 
 def _finding_commands(flag: bool, n: int) -> dict[str, Callable[[Finding, Any], Any]]:
@@ -155,7 +155,7 @@ def _finding_commands(flag: bool, n: int) -> dict[str, Callable[[Finding, Any], 
         "appeal": lambda f, now: f.appeal(grounds="unfair", registry=REGISTRY, now=now, actor=lead),
         "decide_appeal": lambda f, now: f.decide_appeal(
             outcome=("upheld", "modified", "revoked")[n % 3], measures=measures if n % 3 == 1 else None, reason="r", now=now, actor=CITY),
-        "follow": lambda f, now: f.follow(_draft(f, n), now=now, actor=CENTER),
+        "restate": lambda f, now: f.restate(_draft(f, n), now=now, actor=CENTER),
         "withdraw": lambda f, now: f.withdraw("facts undone", now=now, actor=CENTER),
     }
 
