@@ -80,32 +80,32 @@ class Findings(BaseApplication):
     def hold_talk(self, finding_id: UUID, *, kind: str, note: str, ctx: Context) -> Recorded:
         return self._on_finding(finding_id, ctx, Finding.hold_talk, kind=kind, note=note, registry=self.reference.registry())
 
-    def sanction(self, finding_id: UUID, *, measures: list[str], responsibility: Responsibility, note: str = "", ctx: Context) -> Recorded:
+    def sanction(
+        self, finding_id: UUID, *, measures: list[str], responsibility: Responsibility, staff: str | None = None, note: str = "", ctx: Context
+    ) -> Recorded:
         return self._on_finding(
-            finding_id, ctx, Finding.sanction, measures=measures, responsibility=responsibility, note=note,
+            finding_id, ctx, Finding.sanction, measures=measures, responsibility=responsibility, staff=staff, note=note,
             registry=self.reference.registry(),
         )
 
     def refer(self, finding_id: UUID, *, to: str, reason: str, ctx: Context) -> Recorded:
         return self._on_finding(finding_id, ctx, Finding.refer, to=to, reason=reason)
 
-    def appeal(self, finding_id: UUID, *, grounds: str, ctx: Context) -> Recorded:
-        return self._on_finding(finding_id, ctx, Finding.appeal, grounds=grounds, registry=self.reference.registry())
+    def appeal(self, finding_id: UUID, *, grounds: str, sanction: int | None = None, ctx: Context) -> Recorded:
+        return self._on_finding(finding_id, ctx, Finding.appeal, grounds=grounds, sanction=sanction)
 
     def decide_appeal(
-        self, finding_id: UUID, n: int, *, outcome: str, measures: list[str] | None = None, reason: str, ctx: Context
+        self, finding_id: UUID, number: int, *, outcome: str, measures: list[str] | None = None, reason: str, ctx: Context
     ) -> Recorded:
-        if n != 1:
-            raise NotFound("appeal", n)
-        return self._on_finding(finding_id, ctx, Finding.decide_appeal, outcome=outcome, measures=measures, reason=reason)
+        return self._on_finding(finding_id, ctx, Finding.decide_appeal, number, outcome=outcome, measures=measures, reason=reason)
 
-    def _on_finding(self, finding_id: UUID, ctx: Context, command: Callable[..., Any], **kwargs: Any) -> Recorded:
+    def _on_finding(self, finding_id: UUID, ctx: Context, command: Callable[..., Any], *args: Any, **kwargs: Any) -> Recorded:
         """Load the finding the principal may see, check ``If-Match``, run ``command`` on it, save."""
 
         def decide() -> Changes:
             finding = self.finding(finding_id, ctx.actor)
             self.check_version(ctx, finding)
-            command(finding, **kwargs, now=ctx.now, actor=ctx.actor)
+            command(finding, *args, **kwargs, now=ctx.now, actor=ctx.actor)
             return Changes(finding)
 
         return self.record(ctx, decide)

@@ -3,34 +3,55 @@
 Lifecycle::
 
     candidate --confirm--> confirmed --sanctions--> sanctioned --appeals--> appealed --decision--> sanctioned | closed
-        |                      |
-        +--dismiss--> dismissed +--mitigations (waive)--> waived
+        |                      |                        ^    |                                     (closed: every
+        +--dismiss--> dismissed +--mitigations (waive)--> waived                                    sanction revoked)
         +--(rules) withdrawn --(rules, facts hold again)--> candidate
 
-The rules raise candidates and withdraw them when later facts undo them; they never decide.
-People confirm (recording the harm where the clause needs it), dismiss, mitigate (Art. 12), hold a
-talk (Art. 15, required before measures), impose measures (Art. 13 on units, 14 on staff), refer to
-the discipline agencies or the judicial organs, and decide appeals (Art. 16).
+The subject is the unit (Art. 11: "成员单位及其工作人员"); the staff concerned (who signed, who replied,
+who was urged) are listed beside it. A person-only finding (Art. 9 on an agent, or one raised by hand
+on a named person) names the person in its subject. The rules raise candidates and withdraw them when
+later facts undo them; they never decide. People confirm (recording the harm where the clause needs
+it), dismiss, mitigate (Art. 12), hold a talk (Art. 15, required before measures), impose sanctions
+(``accountability.sanctions``: Art. 13 on the unit, Art. 14 on a named person, several per finding),
+refer to the discipline agencies or the judicial organs, and decide appeals per sanction (Art. 16).
 """
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from accountability.clauses import CLAUSE_TEXT, EFFECT_TEXT, HARM_CLAUSES, MITIGATION_TEXT, TALK_TEXT
-from accountability.measures import KIND_TEXT, MEASURES, SCOPE_TEXT, measures_for
+from accountability.measures import KIND_TEXT, MEASURES, SCOPE_TEXT
+from accountability.sanctions import (
+    Appeal,
+    AppealDecision,
+    Mitigation,
+    Responsibility,
+    Sanction,
+    has_authority,
+    measure_errors,
+    most_severe,
+    require_appellant,
+    require_imposing_authority,
+    same_article_errors,
+    staff_errors,
+)
 from foundation.actors import Actor
-from foundation.aggregate import Aggregate, Created, DomainEvent, Value
-from foundation.errors import FieldError, Forbidden, InvalidInput, NotAllowedNow
+from foundation.aggregate import Aggregate, Created, DomainEvent, Value, replaced
+from foundation.errors import FieldError, Forbidden, InvalidInput, NotAllowedNow, NotFound
 from cases.units import UnitRegistry
 
 Status = Literal["candidate", "confirmed", "dismissed", "withdrawn", "sanctioned", "waived", "appealed", "closed"]
 OVERSIGHT = frozenset({"center", "city_gov", "discipline", "auditor", "admin"})
 
+__all__ = ["BasisRef", "Finding", "FindingDraft", "Responsibility", "Subject", "rule_finding_id"]
+
 
 class Subject(Value):
+    """Who answers: the unit, and a person only for a person-only finding."""
+
     unit: str
     staff: str | None = None
 
@@ -42,17 +63,13 @@ class BasisRef(Value):
     version: int
 
 
-class Responsibility(Value):
-    scope: Literal["collective", "individual"]
-    kind: Literal["direct", "leadership"]
-
-
 class FindingDraft(Value):
     """What a rule concludes: the finding it would raise (or keep), before any person decides."""
 
     clause: str
     key: str
     subject: Subject
+    staff_concerned: tuple[str, ...] = ()
     basis: tuple[BasisRef, ...]
     period: str | None = None
     description: str
@@ -76,9 +93,16 @@ def rule_finding_id(key: str) -> UUID:
     return uuid5(NAMESPACE_URL, f"hotline:finding:{key}")
 
 
+def _actor_stamp(state: dict[str, Any]) -> dict[str, Any]:
+    """When and by whom a stored event was recorded (for upcasting its values that now carry them)."""
+    return {"at": state["timestamp"], "by": state["actor"]["staff"]}
+
+
 class Finding(Aggregate):
+    class_version: ClassVar[int] = 2
     clause: str = ""
     subject: Subject = Subject(unit="")
+    staff_concerned: tuple[str, ...] = ()
     status: Status = "candidate"
     basis: tuple[BasisRef, ...] = ()
     period: str | None = None
@@ -89,17 +113,55 @@ class Finding(Aggregate):
     needs_harm: bool = False
     suggestions: tuple[str, ...] = ()
     harm: str | None = None
-    measures: tuple[str, ...] = ()
-    """The measures in force (after an appeal decision, as modified; none once revoked)."""
-    responsibility: Responsibility | None = None
-    appealed: bool = False
+    mitigations: tuple[Mitigation, ...] = ()
+    sanctions: tuple[Sanction, ...] = ()
+    appeals: tuple[Appeal, ...] = ()
     records: tuple[Record, ...] = ()
+
+    @staticmethod
+    def upcast_v1_v2(state: dict[str, Any]) -> None:
+        """A v1 snapshot: one sanction and one appeal at most, their details kept in the decision record."""
+        subject = state["subject"]
+        state["staff_concerned"] = []
+        if state["raised_by"] == "rules" and subject.get("staff"):
+            state["staff_concerned"] = [subject["staff"]]
+            state["subject"] = {"unit": subject["unit"]}
+        in_force, appealed = state.pop("measures"), state.pop("appealed")
+        state.pop("responsibility")
+        records = state["records"]
+        state["mitigations"] = [
+            {"ground": r["details"]["ground"], "effect": r["details"]["effect"], "reason": r["details"]["reason"], "at": r["at"], "by": r["by"]}
+            for r in records if r["action"] == "mitigation"
+        ]
+        state["sanctions"] = [
+            {
+                "n": 1, "measures": in_force, "imposed": r["details"]["measures"], "scope": r["details"]["responsibility"]["scope"],
+                "kind": r["details"]["responsibility"]["kind"], "note": r["details"]["note"], "by": r["by"], "authority": r["unit"],
+                "at": r["at"], "severity": most_severe(r["details"]["measures"]), "discipline_notice": r["details"]["discipline_notice"],
+                "staff": subject.get("staff") if r["details"]["responsibility"]["scope"] == "individual" else None,
+                "appeal": 1 if appealed else None,
+            }
+            for r in records if r["action"] == "sanction"
+        ][:1]
+        decided = next((r for r in records if r["action"] == "appeal_decision"), None)
+        state["appeals"] = [
+            {
+                "n": 1, "sanction": 1, "grounds": r["details"]["grounds"], "at": r["at"], "by": r["by"],
+                "decision": decided and {
+                    "outcome": decided["details"]["outcome"], "measures": decided["details"]["measures"],
+                    "reason": decided["details"]["reason"], "at": decided["at"], "by": decided["by"],
+                },
+            }
+            for r in records if r["action"] == "appeal"
+        ][:1]
 
     # ------------------------------------------------------------------ events
 
     class Raised(Created):
+        class_version: ClassVar[int] = 2
         clause: str
         subject: Subject
+        staff_concerned: tuple[str, ...] = ()
         basis: tuple[BasisRef, ...]
         period: str | None
         raised_by: str
@@ -108,9 +170,18 @@ class Finding(Aggregate):
         needs_harm: bool = False
         suggestions: tuple[str, ...] = ()
 
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            """v1 put the staff member who signed into a rule finding's subject; the unit answers, the person is concerned."""
+            staff = state["subject"].get("staff")
+            if state["raised_by"] == "rules":
+                state["subject"] = {"unit": state["subject"]["unit"]}
+                state["staff_concerned"] = [staff] if staff else []
+
         def apply(self, finding: Finding) -> None:
             finding.clause = self.clause
             finding.subject = self.subject
+            finding.staff_concerned = self.staff_concerned
             finding.status = "candidate"
             finding.basis = self.basis
             finding.period = self.period
@@ -123,13 +194,16 @@ class Finding(Aggregate):
             finding.remember(self, "raised", clause=self.clause, article=CLAUSE_TEXT.get(self.clause, ""))
 
     class BasisExtended(DomainEvent):
+        """The rules restate an undecided finding: its basis grew, or its description was corrected (``reason``)."""
+
         basis: tuple[BasisRef, ...]
         description: str
+        reason: str = ""
 
         def apply(self, finding: Finding) -> None:
             finding.basis = self.basis
             finding.description = self.description
-            finding.remember(self, "basis_extended", basis=[b.model_dump(mode="json") for b in self.basis])
+            finding.remember(self, "basis_extended", basis=[b.model_dump(mode="json") for b in self.basis], reason=self.reason)
 
     class Withdrawn(DomainEvent):
         reason: str
@@ -148,6 +222,15 @@ class Finding(Aggregate):
             finding.basis = self.basis
             finding.description = self.description
             finding.remember(self, "reraised", reason=self.reason)
+
+    class Reassessed(DomainEvent):
+        """The rules, as corrected, no longer conclude a finding people have already decided: a note for review (Art. 16)."""
+
+        holds: bool
+        reason: str
+
+        def apply(self, finding: Finding) -> None:
+            finding.remember(self, "reassessed", holds=self.holds, reason=self.reason)
 
     class Confirmed(DomainEvent):
         note: str
@@ -173,6 +256,8 @@ class Finding(Aggregate):
         def apply(self, finding: Finding) -> None:
             if self.effect == "waive":
                 finding.status = "waived"
+            mitigation = Mitigation(ground=self.ground, effect=self.effect, reason=self.reason, at=self.timestamp, by=self.actor.staff)
+            finding.mitigations = (*finding.mitigations, mitigation)
             finding.remember(
                 self, "mitigation", ground=self.ground, effect=self.effect, reason=self.reason,
                 article=MITIGATION_TEXT[self.ground], effect_text=EFFECT_TEXT[self.effect],
@@ -186,24 +271,38 @@ class Finding(Aggregate):
             finding.remember(self, "talk", kind=self.kind, kind_text=TALK_TEXT[self.kind], note=self.note, article="15")
 
     class Sanctioned(DomainEvent):
-        measures: tuple[str, ...]
-        responsibility: Responsibility
-        note: str
-        discipline_notice: str
+        class_version: ClassVar[int] = 2
+        sanction: Sanction
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            """v1 carried one sanction's measures and responsibility; the person it fell on was the finding's subject."""
+            measures = state.pop("measures")
+            responsibility = state.pop("responsibility")
+            state["sanction"] = {
+                "n": 1, "measures": measures, "imposed": measures, "scope": responsibility["scope"],
+                "kind": responsibility["kind"], "note": state.pop("note"), "authority": state["actor"].get("unit"),
+                "severity": most_severe(measures), "discipline_notice": state.pop("discipline_notice"), **_actor_stamp(state),
+            }
 
         def apply(self, finding: Finding) -> None:
+            sanction = self.sanction
+            if sanction.scope == "individual" and sanction.staff is None:  # v1: the person was the subject
+                sanction = sanction.model_copy(update={"staff": finding.subject.staff or next(iter(finding.staff_concerned), None)})
+            finding.sanctions = (*finding.sanctions, sanction)
             finding.status = "sanctioned"
-            finding.measures = self.measures
-            finding.responsibility = self.responsibility
             finding.remember(
                 self,
                 "sanction",
-                measures=list(self.measures),
-                measure_names=[MEASURES[m].name for m in self.measures],
-                responsibility=self.responsibility.model_dump(),
-                responsibility_text=f"{SCOPE_TEXT[self.responsibility.scope]}、{KIND_TEXT[self.responsibility.kind]}",
-                note=self.note,
-                discipline_notice=self.discipline_notice,
+                n=sanction.n,
+                measures=list(sanction.measures),
+                measure_names=[MEASURES[m].name for m in sanction.measures],
+                responsibility={"scope": sanction.scope, "kind": sanction.kind},
+                responsibility_text=f"{SCOPE_TEXT[sanction.scope]}、{KIND_TEXT[sanction.kind]}",
+                staff=sanction.staff,
+                mitigations=[f"{m.ground} {EFFECT_TEXT[m.effect]}" for m in sanction.mitigations],
+                note=sanction.note,
+                discipline_notice=sanction.discipline_notice,
             )
 
     class Referred(DomainEvent):
@@ -214,49 +313,88 @@ class Finding(Aggregate):
             finding.remember(self, "referral", to=self.to, reason=self.reason, article="15")
 
     class Appealed(DomainEvent):
-        grounds: str
+        class_version: ClassVar[int] = 2
+        appeal: Appeal
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            """v1: one appeal per finding, against its one sanction."""
+            state["appeal"] = {"n": 1, "sanction": 1, "grounds": state.pop("grounds"), **_actor_stamp(state)}
 
         def apply(self, finding: Finding) -> None:
+            appeal = self.appeal
+            finding.appeals = (*finding.appeals, appeal)
+            sanction = finding.sanctions[appeal.sanction - 1]
+            finding.sanctions = replaced(finding.sanctions, appeal.sanction - 1, sanction.model_copy(update={"appeal": appeal.n}))
             finding.status = "appealed"
-            finding.appealed = True
-            finding.remember(self, "appeal", n=1, grounds=self.grounds, article="16")
+            finding.remember(self, "appeal", n=appeal.n, sanction=appeal.sanction, grounds=appeal.grounds, article="16")
 
     class AppealDecided(DomainEvent):
-        outcome: str
-        measures: tuple[str, ...]
-        reason: str
+        class_version: ClassVar[int] = 2
+        n: int
+        decision: AppealDecision
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            """v1: the decision on the one appeal, its measures those in force after it."""
+            state["decision"] = {
+                "outcome": state.pop("outcome"), "measures": state.pop("measures"), "reason": state.pop("reason"), **_actor_stamp(state),
+            }
+            state["n"] = 1
 
         def apply(self, finding: Finding) -> None:
-            finding.status = "closed" if self.outcome == "revoked" else "sanctioned"
-            finding.measures = self.measures
-            finding.remember(self, "appeal_decision", n=1, outcome=self.outcome, measures=list(self.measures), reason=self.reason)
-
-    def remember(self, event: DomainEvent, action: str, **details: Any) -> None:
-        record = Record(
-            action=action, at=event.timestamp, by=event.actor.staff, unit=event.actor.unit,
-            version=event.originator_version, details=details,
-        )
-        self.records = (*self.records, record)
+            appeal = finding.appeals[self.n - 1]
+            finding.appeals = replaced(finding.appeals, self.n - 1, appeal.model_copy(update={"decision": self.decision}))
+            sanction = finding.sanctions[appeal.sanction - 1]
+            finding.sanctions = replaced(
+                finding.sanctions, appeal.sanction - 1, sanction.model_copy(update={"measures": self.decision.measures})
+            )
+            finding.status = finding.status_after_appeals()
+            finding.remember(
+                self, "appeal_decision", n=self.n, sanction=appeal.sanction, outcome=self.decision.outcome,
+                measures=list(self.decision.measures), reason=self.decision.reason,
+            )
 
     # ----------------------------------------------------------------- reading
 
+    @property
+    def measures(self) -> tuple[str, ...]:
+        """The measures in force, over every sanction, in the order they were imposed."""
+        return tuple(m for sanction in self.sanctions for m in sanction.measures)
+
+    @property
+    def persons(self) -> tuple[str, ...]:
+        """Everyone the finding names: the person it concerns, the staff concerned, who bears a sanction."""
+        named = (self.subject.staff, *self.staff_concerned, *(s.staff for s in self.sanctions))
+        return tuple(dict.fromkeys(p for p in named if p))
+
+    def status_after_appeals(self) -> Status:
+        if any(a.decision is None for a in self.appeals):
+            return "appealed"
+        return "sanctioned" if self.measures else "closed"
+
     def visible_to(self, actor: Actor, registry: UnitRegistry) -> bool:
-        """Oversight sees every finding; a unit its own and its subordinates'; a person their own."""
-        if OVERSIGHT.intersection(actor.roles) or (self.subject.staff and self.subject.staff == actor.staff):
+        """Oversight sees every finding; a unit its own and its subordinates'; a person the ones naming them."""
+        if OVERSIGHT.intersection(actor.roles) or actor.staff in self.persons:
             return True
         if actor.is_unit_member and actor.unit is not None:
             return self.subject.unit == actor.unit or actor.unit in registry.ancestors(self.subject.unit)
         return False
 
+    def appealable(self) -> list[Sanction]:
+        return [s for s in self.sanctions if s.appeal is None and s.measures]
+
     def allowed_actions(self) -> list[str]:
         allowed = {
             "candidate": {"confirm", "dismiss", "talks"},
             "confirmed": {"mitigations", "talks", "sanctions", "referrals"},
-            "sanctioned": {"talks", "referrals"} | (set() if self.appealed else {"appeals"}),
+            "sanctioned": {"talks", "referrals", "sanctions"},
             "waived": {"talks"},
             "dismissed": {"talks"},
-            "appealed": {"appeal-decision"},
+            "appealed": {"appeal-decision", "talks", "referrals"},
         }.get(self.status, set())
+        if self.status in ("sanctioned", "appealed") and self.appealable():
+            allowed = allowed | {"appeals"}
         return sorted(allowed)
 
     def _guard(self, action: str, why: str = "") -> None:
@@ -274,6 +412,7 @@ class Finding(Aggregate):
             actor=actor,
             clause=draft.clause,
             subject=draft.subject,
+            staff_concerned=draft.staff_concerned,
             basis=draft.basis,
             period=draft.period,
             raised_by="rules",
@@ -284,19 +423,32 @@ class Finding(Aggregate):
         )
 
     def restate(self, draft: FindingDraft, *, now: datetime, actor: Actor) -> None:
-        """The rules still conclude ``draft``: widen an undecided basis, or raise a withdrawn finding again."""
+        """The rules conclude ``draft``: raise a withdrawn finding again, or bring an undecided one up to date.
+
+        A decided finding is left as people decided it; the rules only note a changed conclusion
+        (``reassess``).
+        """
         if self.status == "withdrawn":
             self.trigger(self.Reraised, now=now, actor=actor, basis=draft.basis, description=draft.description,
                          reason="the facts hold again")
-        elif self.status == "candidate" and set(draft.basis) != set(self.basis):
-            self.trigger(self.BasisExtended, now=now, actor=actor, basis=draft.basis, description=draft.description)
+        elif self.status == "candidate" and (set(draft.basis), draft.description) != (set(self.basis), self.description):
+            reason = "依据事件增加" if set(draft.basis) > set(self.basis) else "规则修订后重新认定：依据或表述更正"
+            self.trigger(self.BasisExtended, now=now, actor=actor, basis=draft.basis, description=draft.description, reason=reason)
 
     def withdraw(self, reason: str, *, now: datetime, actor: Actor) -> bool:
-        """Later facts undid a finding nobody has decided on yet."""
+        """Later facts (or the rule, as corrected) undid a finding nobody has decided on yet."""
         if self.status != "candidate":
             return False
         self.trigger(self.Withdrawn, now=now, actor=actor, reason=reason)
         return True
+
+    def reassess(self, reason: str, *, now: datetime, actor: Actor) -> None:
+        """The rule no longer concludes a finding already decided: note it once, for an Art. 16 review."""
+        if self.status in ("candidate", "withdrawn") or any(
+            r.action == "reassessed" and r.details.get("reason") == reason for r in self.records
+        ):
+            return
+        self.trigger(self.Reassessed, now=now, actor=actor, holds=False, reason=reason)
 
     # --------------------------------------------------------- people commands
 
@@ -325,7 +477,7 @@ class Finding(Aggregate):
         if "unit_leader" in actor.roles and not actor.has("center", "city_gov") and not own_subtree:
             raise Forbidden("a unit leader raises findings on its own unit, its subordinate units and their staff (Art. 4)")
         return cls.start(
-            cls.Raised, id=finding_id, now=now, actor=actor, clause=clause, subject=subject, basis=basis,
+            cls.Raised, id=finding_id, now=now, actor=actor, clause=clause, subject=subject, basis=tuple(basis),
             period=None, raised_by=actor.staff, description=description, needs_harm=False,
         )
 
@@ -340,15 +492,15 @@ class Finding(Aggregate):
         self.trigger(self.Dismissed, now=now, actor=actor, reason=reason)
 
     def mitigate(self, *, ground: str, effect: str, reason: str, now: datetime, actor: Actor) -> None:
-        """Art. 12: lighten, reduce or waive; a waiver ends the matter."""
+        """Art. 12: lighten (从轻) or reduce (减轻) what is imposed later, or waive (免予追究): no measures at all."""
         self._guard("mitigations")
         self.trigger(self.Mitigated, now=now, actor=actor, ground=ground, effect=effect, reason=reason)
 
     def hold_talk(self, *, kind: str, note: str, registry: UnitRegistry, now: datetime, actor: Actor) -> None:
         """Art. 15: a reminder talk or written inquiry, before measures or where none are pursued."""
         self._guard("talks")
-        if not actor.has("center"):
-            self._require_authority_over_subject(actor, registry, "talks")
+        if not actor.has("center") and not has_authority(actor, self.subject.unit, registry):
+            raise Forbidden("'talks' is for the center or the leader of the subject's own unit")
         self.trigger(self.TalkHeld, now=now, actor=actor, kind=kind, note=note)
 
     def sanction(
@@ -356,14 +508,19 @@ class Finding(Aggregate):
         *,
         measures: list[str],
         responsibility: Responsibility,
+        staff: str | None = None,
         note: str,
         registry: UnitRegistry,
         now: datetime,
         actor: Actor,
-    ) -> None:
-        """Art. 13/14 measures, singly or together, with the kind of responsibility (Art. 15)."""
+    ) -> Sanction:
+        """Art. 13 measures on the unit or Art. 14 measures on a named person (Art. 15: singly or together)."""
         self._guard("sanctions")
-        errors = _measure_errors(measures, self.subject_is_staff)
+        if self.subject.staff is not None:  # a person-only finding: its measures fall on that person
+            staff = staff or self.subject.staff
+            if staff != self.subject.staff:
+                raise InvalidInput("staff", f"this finding concerns '{self.subject.staff}' alone")
+        errors = measure_errors(measures, responsibility, staff) + staff_errors(staff, self.subject.unit, registry)
         if errors:
             raise InvalidInput(errors=errors)
         if not any(r.action == "talk" for r in self.records):
@@ -371,81 +528,73 @@ class Finding(Aggregate):
                 "sanctions", "finding has had no reminder talk or written inquiry", self.allowed_actions(),
                 "Art. 15 requires one before measures are imposed",
             )
-        self._require_sanctioning_authority(actor, registry)
-        notice = (
-            f"已通报纪检监察机关派驻机构（第四条），由{actor.unit or actor.staff}于{now.date().isoformat()}实施问责"
+        article = MEASURES[measures[0]].article
+        require_imposing_authority(article, self.subject.unit, actor, registry)
+        unique = tuple(dict.fromkeys(measures))
+        sanction = Sanction(
+            n=len(self.sanctions) + 1, measures=unique, imposed=unique, scope=responsibility.scope, kind=responsibility.kind,
+            staff=staff, note=note, by=actor.staff, authority=actor.unit, at=now, severity=most_severe(unique),
+            mitigations=tuple(m for m in self.mitigations if m.effect != "waive"),
+            discipline_notice=f"已通报纪检监察机关派驻机构（第四条），由{actor.unit or actor.staff}于{now.date().isoformat()}实施问责",
         )
-        self.trigger(self.Sanctioned, now=now, actor=actor, measures=tuple(dict.fromkeys(measures)),
-                     responsibility=responsibility, note=note, discipline_notice=notice)
+        self.trigger(self.Sanctioned, now=now, actor=actor, sanction=sanction)
+        return sanction
 
     def refer(self, *, to: str, reason: str, now: datetime, actor: Actor) -> None:
         """Art. 15: party or administrative discipline to the discipline agencies, suspected crimes to the judicial organs."""
         self._guard("referrals")
         self.trigger(self.Referred, now=now, actor=actor, to=to, reason=reason)
 
-    def appeal(self, *, grounds: str, registry: UnitRegistry, now: datetime, actor: Actor) -> None:
-        """Art. 16: the sanctioned unit (its leader) or the sanctioned person appeals."""
-        if self.subject.staff:
-            if actor.staff != self.subject.staff:
-                raise Forbidden("only the sanctioned staff member appeals a measure on staff")
-        elif not ("unit_leader" in actor.roles and actor.unit == self.subject.unit):
-            raise Forbidden("only the sanctioned unit's leader appeals a measure on a unit")
-        self._guard("appeals", "only sanctioned findings are appealed, once")
-        self.trigger(self.Appealed, now=now, actor=actor, grounds=grounds)
+    def appeal(self, *, grounds: str, sanction: int | None = None, now: datetime, actor: Actor) -> Appeal:
+        """Art. 16: the sanctioned unit's leader or the sanctioned person appeals one sanction."""
+        self._guard("appeals", "a sanction in force that has not been appealed is appealed")
+        open_to_appeal = self.appealable()
+        numbers = [s.n for s in open_to_appeal]
+        if sanction is None and len(numbers) > 1:
+            raise InvalidInput("sanction", f"name the sanction appealed; open to appeal: {', '.join(map(str, numbers))}")
+        chosen = next((s for s in open_to_appeal if s.n == (sanction or numbers[0])), None)
+        if chosen is None:
+            raise InvalidInput("sanction", f"no sanction {sanction} open to appeal; open to appeal: {', '.join(map(str, numbers))}")
+        require_appellant(chosen, self.subject.unit, actor)
+        appeal = Appeal(n=len(self.appeals) + 1, sanction=chosen.n, grounds=grounds, at=now, by=actor.staff)
+        self.trigger(self.Appealed, now=now, actor=actor, appeal=appeal)
+        return appeal
 
-    def decide_appeal(self, *, outcome: str, measures: list[str] | None, reason: str, now: datetime, actor: Actor) -> None:
+    def decide_appeal(self, number: int, *, outcome: str, measures: list[str] | None, reason: str, now: datetime, actor: Actor) -> None:
+        """Upheld (measures stand), modified (the measures now in force, same article) or revoked (none)."""
         self._guard("appeal-decision")
+        if not 1 <= number <= len(self.appeals):
+            raise NotFound("appeal", number)
+        appeal = self.appeals[number - 1]
+        if appeal.decision is not None:
+            raise NotAllowedNow("appeal-decision", f"appeal {number} is already decided", self.allowed_actions())
+        sanction = self.sanctions[appeal.sanction - 1]
         if outcome == "modified":
-            if not measures:
-                raise InvalidInput("measures", "a modified decision names the measures now in force")
-            errors = _measure_errors(measures, self.subject_is_staff)
+            errors = same_article_errors(measures or [], sanction)
             if errors:
                 raise InvalidInput(errors=errors)
-            in_force = tuple(dict.fromkeys(measures))
+            in_force = tuple(dict.fromkeys(measures or []))
         else:
             if measures:
                 raise InvalidInput("measures", f"an appeal {outcome} carries no measures; only 'modified' does")
-            in_force = () if outcome == "revoked" else self.measures
-        self.trigger(self.AppealDecided, now=now, actor=actor, outcome=outcome, measures=in_force, reason=reason)
+            in_force = () if outcome == "revoked" else sanction.measures
+        decision = AppealDecision(outcome=outcome, measures=in_force, reason=reason, at=now, by=actor.staff)  # type: ignore[arg-type]
+        self.trigger(self.AppealDecided, now=now, actor=actor, n=number, decision=decision)
 
-    # ----------------------------------------------------------------- guards
-
-    @property
-    def subject_is_staff(self) -> bool:
-        return bool(self.subject.staff)
-
-    def _require_sanctioning_authority(self, actor: Actor, registry: UnitRegistry) -> None:
-        """Art. 4 and API: the center and city government for units; a unit on its own staff and subordinates."""
-        if self.subject.staff:
-            if not ("unit_leader" in actor.roles and self._has_authority(actor, registry)):
-                raise Forbidden("measures on staff are imposed by the leader of their own unit (Art. 4)")
-            return
-        if actor.has("center", "city_gov"):
-            return
-        if "unit_leader" in actor.roles and actor.unit != self.subject.unit and self._has_authority(actor, registry):
-            return
-        raise Forbidden("measures on a unit are imposed by the center, the city government or its parent unit (Art. 4)")
-
-    def _require_authority_over_subject(self, actor: Actor, registry: UnitRegistry, action: str) -> None:
-        if not ("unit_leader" in actor.roles and self._has_authority(actor, registry)):
-            raise Forbidden(f"'{action}' is for the center or the leader of the subject's own unit")
-
-    def _has_authority(self, actor: Actor, registry: UnitRegistry) -> bool:
-        unit = self.subject.unit
-        return actor.unit is not None and (actor.unit == unit or actor.unit in registry.ancestors(unit))
+    def remember(self, event: DomainEvent, action: str, **details: Any) -> None:
+        record = Record(
+            action=action, at=event.timestamp, by=event.actor.staff, unit=event.actor.unit,
+            version=event.originator_version, details=details,
+        )
+        self.records = (*self.records, record)
 
 
 def _subject_errors(clause: str, subject: Subject, registry: UnitRegistry) -> list[FieldError]:
     unit = registry.units.get(subject.unit)
     if unit is None:
         return [FieldError("subject.unit", f"unknown unit '{subject.unit}'")]
-    errors = []
-    if subject.staff is not None:
-        staff = registry.staff.get(subject.staff)
-        if staff is None:
-            errors.append(FieldError("subject.staff", f"unknown staff '{subject.staff}'"))
-        elif staff.unit_id != subject.unit:
-            errors.append(FieldError("subject.staff", f"'{subject.staff}' is staff of '{staff.unit_id}', not '{subject.unit}'"))
+    errors = staff_errors(subject.staff, subject.unit, registry)
+    errors = [FieldError("subject.staff", e.message) for e in errors]
     if clause == "9" and (unit.kind != "center" or subject.staff is None):
         errors.append(FieldError("subject", "Art. 9 concerns a call agent: the center's unit and the agent's staff id"))
     if clause == "10" and unit.kind != "center":
@@ -453,15 +602,3 @@ def _subject_errors(clause: str, subject: Subject, registry: UnitRegistry) -> li
     if clause.startswith("11(") and unit.kind == "center":
         errors.append(FieldError("subject.unit", "Art. 11 concerns member units (and, by Art. 17, non-member units)"))
     return errors
-
-
-def _measure_errors(measures: list[str], staff: bool) -> list[FieldError]:
-    allowed = measures_for(staff)
-    if not measures:
-        return [FieldError("measures", f"name one or more of: {', '.join(allowed)}")]
-    who = "a staff member (Art. 14)" if staff else "a unit (Art. 13)"
-    return [
-        FieldError(f"measures[{i}]", f"'{m}' is not a measure on {who}; allowed: {', '.join(allowed)}")
-        for i, m in enumerate(measures)
-        if m not in allowed
-    ]

@@ -70,6 +70,23 @@ class RulesProcess(BaseApplication, EventSourcedProjection):
                     raise
                 self.evict(list(work.loaded.values()))
 
+    def reassess(self, case_ids: Sequence[UUID]) -> int:
+        """Evaluate cases again under the rules as they are now (after a correction of the rules): how many findings changed.
+
+        Undecided findings the corrected rules no longer conclude are withdrawn, those they conclude
+        differently are restated, decided ones get a note; every change is a new event saying why.
+        """
+        changed = 0
+        for start in range(0, len(case_ids), 200):
+            work = _Workset(self)
+            for case_id in case_ids[start : start + 200]:
+                work.evaluate(case_id)
+            aggregates = work.changed()
+            changed += sum(isinstance(a, Finding) for a in aggregates)
+            if aggregates:
+                self.save(*aggregates)
+        return changed
+
     @singledispatchmethod
     def policy(self, domain_event: Any, processing_event: ProcessingEvent) -> None:
         """Only case events concern the rules."""
@@ -117,9 +134,10 @@ class _Workset:
             finding.restate(draft, now=now, actor=RULES)
 
     def withdraw(self, withdrawal: Withdrawal, now: datetime) -> None:
+        """An undecided finding is withdrawn; a decided one keeps its decisions and gets a note for review."""
         finding = self.get(rule_finding_id(withdrawal.key))
-        if finding is not None:
-            finding.withdraw(withdrawal.reason, now=now, actor=RULES)
+        if finding is not None and not finding.withdraw(withdrawal.reason, now=now, actor=RULES):
+            finding.reassess(withdrawal.reason, now=now, actor=RULES)
 
     def get(self, aggregate_id: Any) -> Any:
         if aggregate_id not in self.loaded:

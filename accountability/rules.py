@@ -23,6 +23,11 @@ from cases.calendar import month_of
 from cases.case import Case
 from cases.values import HandlingRound
 
+REVISION = 2
+"""The rules' revision. 2: Art. 11(1) counts only urgings addressed to the lead unit; a late extension
+leaves the lapse and the Art. 11(1) mark alone; the unit is the subject and its staff are concerned.
+When it changes, the rules process evaluates every case again once (``RulesProcess.reassess``)."""
+
 MONTHLY_THRESHOLD = 5
 """Art. 11(2): "每月累计达到5件以上（含5件）"."""
 URGINGS_BEFORE_11_1 = 2
@@ -77,6 +82,11 @@ def signer(handling_round: HandlingRound, unit: str) -> str | None:
     return next((s.staff for s in handling_round.signatures if s.unit == unit), None)
 
 
+def concerned(*staff: str | None) -> tuple[str, ...]:
+    """The staff concerned, each once, in the order named: who signed, who replied, who was urged."""
+    return tuple(dict.fromkeys(s for s in staff if s))
+
+
 def _refs(case: Case, versions: Iterable[int | None]) -> tuple[BasisRef, ...]:
     return tuple(BasisRef(case_id=case.id, version=v) for v in sorted({v for v in versions if v}))
 
@@ -94,12 +104,20 @@ def _suggestions(case: Case) -> tuple[str, ...]:
 
 
 def rule_11_1(case: Case, handling_round: HandlingRound) -> tuple[list[FindingDraft], list[Withdrawal]]:
-    """Urged at least twice in the round, more than 10 working days past the deadline, no justification."""
+    """The lead unit urged at least twice in the round, more than 10 working days past the deadline, no justification.
+
+    Only urgings addressed to the lead unit count: Art. 11(1) ("经两次催办后…仍未办结") is about the
+    unit that was urged (a co-unit's own non-cooperation belongs to 11(4)).
+    """
     deadline = handling_round.deadline
-    urgings = [u for u in case.urgings if u.round == handling_round.n]
+    unit = handling_round.lead_unit
     key = f"11(1)|{case.id}|{handling_round.n}"
-    if deadline.mark_passed_at is None or len(urgings) < URGINGS_BEFORE_11_1:
+    if deadline.mark_passed_at is None:
         return [], []
+    urgings = [u for u in case.urgings if u.round == handling_round.n and u.unit == unit]
+    if len(urgings) < URGINGS_BEFORE_11_1:
+        reason = f"第十一条第（一）项不成立：办件{case.number}（第{handling_round.n}轮）承办单位{unit}被催办{len(urgings)}次，未经两次催办。"
+        return [], [Withdrawal(key, reason)]
     justified = accepted_justification(case, handling_round.n)
     if justified is not None:
         reason = (
@@ -108,15 +126,17 @@ def rule_11_1(case: Case, handling_round: HandlingRound) -> tuple[list[FindingDr
         )
         return [], [Withdrawal(key, reason)]
     first, second = urgings[0], urgings[1]
+    due = deadline.lapsed_due_date or deadline.due_date
     description = (
-        f"第十一条第（一）项：办件{case.number}（第{handling_round.n}轮）经两次催办（第{first.n}次{METHOD_TEXT[first.method]}、"
-        f"第{second.n}次{METHOD_TEXT[second.method]}），至{_day(deadline.overdue_mark_date)}仍超过办理时限"
-        f"（{_day(deadline.due_date)}）10个工作日，且未报告说明正当理由。"
+        f"第十一条第（一）项：办件{case.number}（第{handling_round.n}轮）承办单位{unit}经两次催办（第{first.n}次"
+        f"{METHOD_TEXT[first.method]}、第{second.n}次{METHOD_TEXT[second.method]}），至{_day(deadline.overdue_mark_date)}"
+        f"仍超过办理时限（{_day(due)}）10个工作日，且未报告说明正当理由。"
     )
     draft = FindingDraft(
         clause="11(1)",
         key=key,
-        subject=Subject(unit=handling_round.lead_unit, staff=signer(handling_round, handling_round.lead_unit)),
+        subject=Subject(unit=unit),
+        staff_concerned=concerned(signer(handling_round, unit), first.addressee, second.addressee),
         basis=_refs(case, [deadline.lapse_version, deadline.mark_version, first.version, second.version]),
         description=description,
         suggestions=_suggestions(case),
@@ -140,7 +160,8 @@ def rule_11_3(case: Case, handling_round: HandlingRound) -> list[FindingDraft]:
         FindingDraft(
             clause="11(3)",
             key=f"11(3)|{case.id}|{handling_round.n}",
-            subject=Subject(unit=handling_round.lead_unit, staff=signer(handling_round, handling_round.lead_unit)),
+            subject=Subject(unit=handling_round.lead_unit),
+            staff_concerned=concerned(signer(handling_round, handling_round.lead_unit)),
             basis=_refs(case, [handling_round.version, response.lapse_version]),
             description=description,
             needs_harm=True,
@@ -164,7 +185,8 @@ def rule_11_4(case: Case, handling_round: HandlingRound) -> list[FindingDraft]:
                 FindingDraft(
                     clause="11(4)",
                     key=f"11(4)|{case.id}|{handling_round.n}|{returned.unit}",
-                    subject=Subject(unit=returned.unit, staff=returned.staff or None),
+                    subject=Subject(unit=returned.unit),
+                    staff_concerned=concerned(returned.staff),
                     basis=_refs(case, [returned.version, returned.decision.version, lapse]),
                     description=(
                         f"第十一条第（四）项（待核实）：联合办理事项{case.number}中，牵头单位{returned.unit}"
@@ -179,7 +201,8 @@ def rule_11_4(case: Case, handling_round: HandlingRound) -> list[FindingDraft]:
                 FindingDraft(
                     clause="11(4)",
                     key=f"11(4)|{case.id}|{handling_round.n}|{issue.unit}",
-                    subject=Subject(unit=issue.unit, staff=signer(handling_round, issue.unit)),
+                    subject=Subject(unit=issue.unit),
+                    staff_concerned=concerned(signer(handling_round, issue.unit)),
                     basis=_refs(case, [issue.version, lapse]),
                     description=(
                         f"第十一条第（四）项（待核实）：联合办理事项{case.number}中，协办单位{issue.unit}"
@@ -207,7 +230,8 @@ def rule_11_5(case: Case, handling_round: HandlingRound) -> list[FindingDraft]:
         FindingDraft(
             clause="11(5)",
             key=f"11(5)|{case.id}|{handling_round.n}",
-            subject=Subject(unit=reply.unit, staff=reply.staff),
+            subject=Subject(unit=reply.unit),
+            staff_concerned=concerned(signer(handling_round, reply.unit), reply.staff),
             basis=_refs(case, [reply.version, revisit.version]),
             description=(
                 f"第十一条第（五）项（待核实影响）：办件{case.number}（第{handling_round.n}轮）回访核实，"
@@ -236,7 +260,8 @@ def rule_11_8(case: Case, handling_round: HandlingRound) -> list[FindingDraft]:
             FindingDraft(
                 clause="11(8)",
                 key=f"11(8)|{case.id}|{handling_round.n}|{unit}",
-                subject=Subject(unit=unit, staff=signer(handling_round, unit)),
+                subject=Subject(unit=unit),
+                staff_concerned=concerned(signer(handling_round, unit), *(u.addressee for u in lapsed)),
                 basis=_refs(case, [v for u in lapsed for v in (u.version, u.lapse_version)]),
                 description=f"第十一条第（八）项：{leader}{case.number}未按督办要求处理：{listed}逾期未办结。",
                 suggestions=_suggestions(case),
@@ -246,13 +271,14 @@ def rule_11_8(case: Case, handling_round: HandlingRound) -> list[FindingDraft]:
 
 
 def _merge_by_key(drafts: list[FindingDraft]) -> list[FindingDraft]:
+    """Drafts with one key (two rejected returns, two cooperation issues against one unit) are one finding."""
     merged: dict[str, FindingDraft] = {}
     for draft in drafts:
-        if draft.key in merged:
-            basis = tuple(sorted(set(merged[draft.key].basis) | set(draft.basis), key=lambda b: b.version))
-            merged[draft.key] = merged[draft.key].model_copy(update={"basis": basis})
-        else:
-            merged[draft.key] = draft
+        earlier = merged.get(draft.key)
+        if earlier is not None:
+            basis = tuple(sorted(set(earlier.basis) | set(draft.basis), key=lambda b: b.version))
+            draft = earlier.model_copy(update={"basis": basis, "staff_concerned": concerned(*earlier.staff_concerned, *draft.staff_concerned)})
+        merged[draft.key] = draft
     return list(merged.values())
 
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from accountability.clauses import CLAUSE_TEXT
+from accountability.clauses import CLAUSE_TEXT, EFFECT_TEXT
 from accountability.finding import Finding
-from accountability.measures import MEASURES
+from accountability.measures import KIND_TEXT, MEASURES, SCOPE_TEXT
 from foundation.actors import Actor
 from foundation.application import Recorded
 from cases.case import Case
@@ -144,11 +144,13 @@ def _data(event: CaseEvent, case: Case, actor: Actor) -> dict[str, Any]:
 
 
 def present_finding(finding: Finding) -> dict[str, Any]:
+    latest = finding.sanctions[-1] if finding.sanctions else None
     return FindingOut(
         id=str(finding.id),
         clause=finding.clause,
         article=CLAUSE_TEXT.get(finding.clause, ""),
         subject=finding.subject.model_dump(),
+        staff_concerned=list(finding.staff_concerned),
         status=finding.status,
         basis=[ref.model_dump(mode="json") for ref in finding.basis],
         period=finding.period,
@@ -158,12 +160,28 @@ def present_finding(finding: Finding) -> dict[str, Any]:
         needs_harm=finding.needs_harm,
         harm=finding.harm,
         suggestions=list(finding.suggestions),
-        measures=[
-            {"code": code, "article": MEASURES[code].article, "name": MEASURES[code].name, "severity": MEASURES[code].severity}
-            for code in finding.measures
-        ],
-        responsibility=finding.responsibility.model_dump() if finding.responsibility else None,
+        measures=[_measure(code) for code in finding.measures],
+        responsibility={"scope": latest.scope, "kind": latest.kind} if latest else None,
+        sanctions=[_sanction(s) for s in finding.sanctions],
+        appeals=[a.model_dump(mode="json") for a in finding.appeals],
+        mitigations=[{**m.model_dump(mode="json"), "effect_text": EFFECT_TEXT[m.effect]} for m in finding.mitigations],
         decisions=[record.model_dump(mode="json") for record in finding.records],
         allowed_actions=finding.allowed_actions(),
         version=finding.version,
     ).model_dump(mode="json")
+
+
+def _measure(code: str) -> dict[str, Any]:
+    info = MEASURES[code]
+    return {"code": code, "article": info.article, "name": info.name, "severity": info.severity}
+
+
+def _sanction(sanction: Any) -> dict[str, Any]:
+    """A sanction as imposed and as in force, with the Art. 12 lightening or reduction beside it."""
+    return {
+        **sanction.model_dump(mode="json", exclude={"measures", "imposed", "mitigations"}),
+        "measures": [_measure(code) for code in sanction.measures],
+        "imposed": [_measure(code) for code in sanction.imposed],
+        "mitigations": [{"ground": m.ground, "effect": m.effect, "effect_text": EFFECT_TEXT[m.effect]} for m in sanction.mitigations],
+        "responsibility_text": f"{SCOPE_TEXT[sanction.scope]}、{KIND_TEXT[sanction.kind]}",
+    }

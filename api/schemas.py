@@ -424,12 +424,15 @@ class ResponsibilityIn(In):
 class SanctionIn(In):
     measures: list[Measure] = Field(min_length=1)
     responsibility: ResponsibilityIn
+    staff: str | None = Field(default=None, max_length=64)
+    """Art. 14: the staff member of the finding's unit the measures fall on (none for Art. 13 on the unit)."""
     note: str = Field(default="", max_length=2000)
 
     model_config = ConfigDict(
         json_schema_extra={
             "examples": [
-                {"measures": ["13(1)", "13(2)"], "responsibility": {"scope": "collective", "kind": "leadership"}, "note": "通报批评并责令书面检查"}
+                {"measures": ["13(1)", "13(2)"], "responsibility": {"scope": "collective", "kind": "leadership"}, "note": "通报批评并责令书面检查"},
+                {"measures": ["14(2)"], "staff": "u-env-handler", "responsibility": {"scope": "individual", "kind": "direct"}, "note": "诫勉谈话"},
             ]
         }
     )
@@ -442,6 +445,8 @@ class ReferralIn(In):
 
 class AppealIn(In):
     grounds: str = Text
+    sanction: int | None = Field(default=None, ge=1)
+    """The ``n`` of the sanction appealed; required when the finding carries several open to appeal."""
 
 
 class AppealDecisionIn(In):
@@ -464,8 +469,14 @@ class FindingOut(BaseModel):
     needs_harm: bool
     harm: str | None
     suggestions: list[str]
+    staff_concerned: list[str]
     measures: list[dict[str, Any]]
+    """The measures in force, over every sanction."""
     responsibility: dict[str, Any] | None
+    """The responsibility of the latest sanction (each sanction carries its own)."""
+    sanctions: list[dict[str, Any]]
+    appeals: list[dict[str, Any]]
+    mitigations: list[dict[str, Any]]
     decisions: list[dict[str, Any]]
     allowed_actions: list[str]
     version: int

@@ -170,9 +170,11 @@ class ExtensionRequested(CaseEvent):
 class ExtensionDecided(CaseEvent):
     """The center's decision on an extension.
 
-    An approval before the lapse moves the due date. An approval after the lapse gives the unit a
-    new due date for its work (``deadline.due_date``) but leaves what the lapse established alone:
-    the lapse, the lapsed due date and the Art. 11(1) mark counted from it (see ``deadlines``).
+    An approval before the lapse moves the due date (and everything counted from it). An approval
+    after the lapse gives the unit a new due date for its work (``deadline.due_date``) but leaves what
+    the lapse established alone: the lapse, the lapsed due date and the Art. 11(1) mark counted from
+    it. Events recorded before this reading was enforced carried a deadline without the mark; they
+    are read the same way, so a history replays to what the measures say.
     """
 
     n: int
@@ -185,8 +187,13 @@ class ExtensionDecided(CaseEvent):
         update: dict[str, Any] = {"decision": self.decision, "decided_before_lapse": self.decided_before_lapse}
         if self.deadline is not None:
             current = case.current_round
-            update |= {"due_date_before": current.deadline.due_date, "due_date_after": self.deadline.due_date}
-            case.replace_round(current.model_copy(update={"deadline": self.deadline}))
+            deadline = self.deadline
+            if current.deadline.lapsed_at is not None:
+                deadline = current.deadline.model_copy(
+                    update={k: getattr(self.deadline, k) for k in ("working_days", "due_date", "lapses_at", "rule")}
+                )
+            update |= {"due_date_before": current.deadline.due_date, "due_date_after": deadline.due_date}
+            case.replace_round(current.model_copy(update={"deadline": deadline}))
         case.extension_requests = replaced(case.extension_requests, self.n - 1, request.model_copy(update=update))
 
 
@@ -352,6 +359,8 @@ class OverdueMarkPassed(CaseEvent):
 
     def apply(self, case: Case) -> None:
         handling_round = case.rounds[self.round - 1]
+        if handling_round.deadline.mark_passed_at is not None:
+            return  # recorded once; a second one (written before late extensions kept the mark) repeats it
         marked = handling_round.deadline.model_copy(update={"mark_passed_at": self.at, "mark_version": self.originator_version})
         case.replace_round(handling_round.model_copy(update={"deadline": marked}))
 

@@ -7,6 +7,7 @@ everything below it receives what it needs.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from uuid import UUID
 
 from eventsourcing.persistence import Tracking
 from eventsourcing.utils import get_topic
@@ -17,6 +18,7 @@ from foundation.store import Store, StoreConfig
 from foundation.timers import BUILT, Timers
 from accountability.application import Findings
 from accountability.process import RulesProcess
+from accountability.rules import REVISION
 from cases.administration import Administration
 from cases.application import Cases, case_timers
 from cases.case import Case
@@ -88,6 +90,7 @@ def bootstrap(settings: Settings) -> Hotline:
     if settings.followers != "external":
         followers.setup()
         _build_timers_once(store, cases, timers)
+        _reassess_once(store, rules)
     return Hotline(
         settings=settings,
         store=store,
@@ -119,9 +122,25 @@ def _build_timers_once(store: Store, cases: Cases, timers: Timers) -> None:
     if store.recorder.max_tracking_id(BUILT) is not None:
         return
     head = store.head()
+    timers.rebuild(case for case_id in _case_ids(store, head) if isinstance(case := cases.find(case_id), Case))
+    store.recorder.insert_tracking(Tracking(BUILT, max(head, 1)))
+
+
+def _reassess_once(store: Store, rules: RulesProcess) -> None:
+    """After a correction of the rules, evaluate every case recorded before it once more (an upgrade)."""
+    marker = f"rules-revision-{REVISION}"
+    if store.recorder.max_tracking_id(marker) is not None:
+        return
+    head = store.head()
+    if head:
+        rules.reassess(_case_ids(store, head))
+    store.recorder.insert_tracking(Tracking(marker, max(head, 1)))
+
+
+def _case_ids(store: Store, head: int) -> list[UUID]:
+    """Every case accepted up to ``head``, in the order of acceptance."""
     position, case_ids = 0, []
     while batch := store.recorder.select_notifications(start=position, limit=1000, stop=head, topics=[get_topic(Accepted)], inclusive_of_start=False):
         case_ids += [n.originator_id for n in batch]
         position = batch[-1].id
-    timers.rebuild(case for case_id in case_ids if isinstance(case := cases.find(case_id), Case))
-    store.recorder.insert_tracking(Tracking(BUILT, max(head, 1)))
+    return case_ids

@@ -98,25 +98,29 @@ def load_demo(hotline: Hotline) -> str:
     return (
         f"{len(MEMBERS)} member units, {played} cases, {recorded} time facts recorded up to {now.isoformat()}, "
         f"{len(hotline.findings_index.list(FindingFilter(), page_size=500, page_token=None)[0])} findings"
-        + (" (one confirmed, talked and sanctioned)" if decided else "")
+        + (" (one confirmed, talked, with a collective and an individual sanction)" if decided else "")
     )
 
 
 def _decide_one_finding(hotline: Hotline, now: datetime) -> bool:
-    """Show a whole accountability path on one Art. 11(1) finding: confirm, talk (Art. 15), measures (Art. 14)."""
+    """A whole accountability path on one Art. 11(1) finding: confirm, a talk (Art. 15), then a collective
+    sanction on the unit (Art. 13, by the center) and an individual one on the staff member concerned
+    (Art. 14, by the unit's leader, Art. 4)."""
     items, _ = hotline.findings_index.list(FindingFilter(clause="11(1)", units=("U-URBAN",)), page_size=1, page_token=None)
-    if not items or not items[0]["subject"]["staff"]:
+    if not items or not items[0]["staff_concerned"]:
         return False
-    finding_id = UUID(items[0]["id"])
+    finding_id, person = UUID(items[0]["id"]), items[0]["staff_concerned"][0]
     leader = Actor(staff="u-urban-leader", unit="U-URBAN", roles=("unit_leader",))
-    hotline.findings.confirm(finding_id, note="经核实，两次督办后仍逾期超过10个工作日", harm=None, ctx=Context(actor=CENTER, now=now))
-    hotline.findings.hold_talk(finding_id, kind="reminder_talk", note="约谈经办人", ctx=Context(actor=leader, now=now))
-    hotline.findings.sanction(
-        finding_id,
-        measures=["14(1)"],
-        responsibility=Responsibility(scope="individual", kind="direct"),
-        note="责令书面检查",
-        ctx=Context(actor=leader, now=now),
+    findings = hotline.findings
+    findings.confirm(finding_id, note="经核实，两次督办后仍逾期超过10个工作日", ctx=Context(actor=CENTER, now=now))
+    findings.hold_talk(finding_id, kind="reminder_talk", note="约谈分管领导和经办人", ctx=Context(actor=leader, now=now))
+    findings.sanction(
+        finding_id, measures=["13(1)"], responsibility=Responsibility(scope="collective", kind="leadership"),
+        note="通报批评", ctx=Context(actor=CENTER, now=now),
+    )
+    findings.sanction(
+        finding_id, measures=["14(1)"], responsibility=Responsibility(scope="individual", kind="direct"), staff=person,
+        note="责令书面检查", ctx=Context(actor=leader, now=now),
     )
     return True
 

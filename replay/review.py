@@ -21,7 +21,8 @@ from cases.case import Case
 from foundation.store import Store
 from replay.as_of import replayed, version_at_position
 
-SKIPPED = {"basis_extended"}
+SKIPPED = {"basis_extended", "reassessed"}
+"""The rules' own restatements and notes: not decisions a review cuts the history at."""
 
 
 def review(store: Store, finding: Finding, now: datetime) -> dict[str, Any]:

@@ -43,6 +43,7 @@ def registry(now: datetime = START) -> UnitRegistry:
     for unit in ("U1", "U2", "U3"):
         reg.register(unit_id=unit, name=f"unit {unit}", kind="member", parent_id=None, superior_id=None, now=now, actor=ADMIN)
         reg.add_staff(unit_id=unit, staff_id=f"{unit}-leader", name="leader", position=None, responsible_leader=True, now=now, actor=ADMIN)
+        reg.add_staff(unit_id=unit, staff_id=f"{unit}-handler", name="handler", position=None, responsible_leader=False, now=now, actor=ADMIN)
     reg.register(unit_id="U1-IN", name="internal", kind="internal", parent_id="U1", superior_id=None, now=now, actor=ADMIN)
     reg.register(unit_id="N1", name="non-member", kind="non_member", parent_id=None, superior_id="U3", now=now, actor=ADMIN)
     return reg

@@ -23,6 +23,7 @@ def seed_units(hotline: Hotline, now: datetime = START) -> None:
     for unit in ("U1", "U2", "U3"):
         admin.register_unit(unit_id=unit, name=f"unit {unit}", kind="member", parent_id=None, superior_id=None, ctx=ctx(ADMIN, now))
         admin.add_staff(unit, staff_id=f"{unit}-leader", name="leader", position=None, responsible_leader=True, ctx=ctx(ADMIN, now))
+        admin.add_staff(unit, staff_id=f"{unit}-unit_handler", name="handler", position=None, responsible_leader=False, ctx=ctx(ADMIN, now))
     admin.register_unit(unit_id="N1", name="non-member", kind="non_member", parent_id=None, superior_id="U3", ctx=ctx(ADMIN, now))
     admin.set_policy(POLICY, ctx=ctx(ADMIN, now))
 

@@ -113,13 +113,14 @@ def hold_talk(finding_id: str, body: TalkIn, cmd: CommandDep) -> Response:
 
 @router.post("/{finding_id}/sanctions", response_model=FindingOut, dependencies=[roles("center", "city_gov", "unit_leader")])
 def sanction(finding_id: str, body: SanctionIn, cmd: CommandDep) -> Response:
-    """Art. 13 measures on a unit or Art. 14 measures on staff, singly or together (Art. 15)."""
+    """Art. 13 measures on the unit (collective) or Art. 14 measures on a named staff member (individual); several per finding."""
     return cmd.run(
         finding_answer,
         cmd.services.findings.sanction,
         finding_uuid(finding_id),
         measures=list(body.measures),
         responsibility=Responsibility(**body.responsibility.model_dump()),
+        staff=body.staff,
         note=body.note,
     )
 
@@ -132,7 +133,7 @@ def refer(finding_id: str, body: ReferralIn, cmd: CommandDep) -> Response:
 
 @router.post("/{finding_id}/appeals", response_model=FindingOut)
 def appeal(finding_id: str, body: AppealIn, cmd: CommandDep) -> Response:
-    """Art. 16: the sanctioned unit's leader, or the sanctioned staff member, appeals."""
+    """Art. 16: the sanctioned unit's leader (a collective sanction) or the sanctioned person (an individual one) appeals a sanction."""
     return cmd.run(finding_answer, cmd.services.findings.appeal, finding_uuid(finding_id), **body.model_dump())
 
 

@@ -36,35 +36,56 @@ def test_a_rule_finding_from_raising_to_appeal(api: Api) -> None:
     finding = api.get(f"/v1/findings/{finding_id}").json()
     assert finding["status"] == "candidate" and finding["raised_by"] == "rules"
     assert finding["article"].startswith("第十一条第（一）项")
-    assert finding["subject"] == {"unit": "U1", "staff": "U1-unit_handler"}  # who signed it
+    assert finding["subject"] == {"unit": "U1", "staff": None}  # the unit answers
+    assert finding["staff_concerned"] == ["U1-unit_handler", "U1-leader"]  # who signed; who was urged
     assert {b["case_id"] for b in finding["basis"]} == {case_id}
     assert finding["allowed_actions"] == ["confirm", "dismiss", "talks"]
 
     confirmed = api.post(f"/v1/findings/{finding_id}/confirm", {"note": "核实属实"}).json()
     assert confirmed["status"] == "confirmed" and confirmed["decisions"][-1]["action"] == "confirm"
-    early = api.post(f"/v1/findings/{finding_id}/sanctions", {"measures": ["14(2)"], "responsibility": {"scope": "individual", "kind": "direct"}}, LEADER_U1)
+    individual = {"measures": ["14(2)"], "staff": "U1-unit_handler", "responsibility": {"scope": "individual", "kind": "direct"}}
+    early = api.post(f"/v1/findings/{finding_id}/sanctions", individual, LEADER_U1)
     assert early.status_code == 409 and "Art. 15" in early.json()["detail"]
     api.post(f"/v1/findings/{finding_id}/talks", {"kind": "reminder_talk", "note": "约谈分管领导"})
     no_scope = api.post(f"/v1/findings/{finding_id}/sanctions", {"measures": ["13(1)"]})
     assert no_scope.status_code == 422 and no_scope.json()["errors"][0]["field"] == "responsibility"
-    staff_measure = api.post(f"/v1/findings/{finding_id}/sanctions", {"measures": ["14(9)"], "responsibility": {"scope": "individual", "kind": "direct"}})
-    assert staff_measure.status_code == 403  # a staff measure is the unit's to impose (Art. 4)
-    unit_measure = api.post(f"/v1/findings/{finding_id}/sanctions", {"measures": ["13(1)"], "responsibility": {"scope": "individual", "kind": "direct"}}, LEADER_U1)
-    assert unit_measure.status_code == 422 and unit_measure.json()["errors"][0]["field"] == "measures[0]"
-    sanctioned = api.post(f"/v1/findings/{finding_id}/sanctions", {"measures": ["14(2)", "14(3)"], "responsibility": {"scope": "individual", "kind": "direct"}, "note": "诫勉谈话并通报批评"}, LEADER_U1)
-    assert sanctioned.status_code == 200, sanctioned.text
-    body = sanctioned.json()
+    assert api.post(f"/v1/findings/{finding_id}/sanctions", individual).status_code == 403  # the unit's to impose (Art. 4)
+    mixed = api.post(f"/v1/findings/{finding_id}/sanctions", {**individual, "measures": ["13(1)", "14(2)"]}, LEADER_U1)
+    assert mixed.status_code == 422 and mixed.json()["errors"][0]["field"] == "measures"
+    wrong_scope = api.post(f"/v1/findings/{finding_id}/sanctions", {"measures": ["13(1)"], "responsibility": {"scope": "individual", "kind": "direct"}})
+    assert wrong_scope.status_code == 422 and wrong_scope.json()["errors"][0]["field"] == "responsibility.scope"
+    other_unit = api.post(f"/v1/findings/{finding_id}/sanctions", {**individual, "staff": "U2-leader"}, LEADER_U1)
+    assert other_unit.status_code == 422 and other_unit.json()["errors"][0]["field"] == "staff"
+
+    on_unit = api.post(f"/v1/findings/{finding_id}/sanctions", {"measures": ["13(1)"], "responsibility": {"scope": "collective", "kind": "leadership"}, "note": "通报批评"})
+    assert on_unit.status_code == 200, on_unit.text
+    on_person = api.post(f"/v1/findings/{finding_id}/sanctions", {**individual, "measures": ["14(2)", "14(3)"], "note": "诫勉谈话并通报批评"}, LEADER_U1)
+    assert on_person.status_code == 200, on_person.text
+    body = on_person.json()
     assert body["status"] == "sanctioned"
-    assert [(m["code"], m["name"]) for m in body["measures"]] == [("14(2)", "诫勉谈话"), ("14(3)", "通报批评")]
-    assert "纪检监察" in body["decisions"][-1]["details"]["discipline_notice"]
+    assert [(s["n"], s["scope"], s["staff"], [m["code"] for m in s["measures"]]) for s in body["sanctions"]] == [
+        (1, "collective", None, ["13(1)"]),
+        (2, "individual", "U1-unit_handler", ["14(2)", "14(3)"]),
+    ]
+    assert [(m["code"], m["name"]) for m in body["measures"]] == [("13(1)", "通报批评"), ("14(2)", "诫勉谈话"), ("14(3)", "通报批评")]
+    assert "纪检监察" in body["sanctions"][1]["discipline_notice"]
 
     referral = api.post(f"/v1/findings/{finding_id}/referrals", {"to": "discipline", "reason": "涉嫌违纪"}, "city_gov")
     assert referral.status_code == 200
-    assert api.post(f"/v1/findings/{finding_id}/appeals", {"grounds": "x"}, LEADER_U1).status_code == 403
-    appealed = api.post(f"/v1/findings/{finding_id}/appeals", {"grounds": "延误系法院裁定所致"}, token("unit_handler", "U1", sub="U1-unit_handler"))
+    person = token("unit_handler", "U1", sub="U1-unit_handler")
+    unnamed = api.post(f"/v1/findings/{finding_id}/appeals", {"grounds": "x"}, person)
+    assert unnamed.status_code == 422 and unnamed.json()["errors"][0]["field"] == "sanction"
+    assert api.post(f"/v1/findings/{finding_id}/appeals", {"grounds": "x", "sanction": 2}, LEADER_U1).status_code == 403
+    assert api.post(f"/v1/findings/{finding_id}/appeals", {"grounds": "x", "sanction": 1}, person).status_code == 403
+    appealed = api.post(f"/v1/findings/{finding_id}/appeals", {"grounds": "延误系法院裁定所致", "sanction": 2}, person)
     assert appealed.status_code == 200 and appealed.json()["status"] == "appealed"
+    assert appealed.json()["appeals"][0]["sanction"] == 2
     decided = api.post(f"/v1/findings/{finding_id}/appeals/1/decision", {"outcome": "modified", "measures": ["14(1)"], "reason": "减轻"}, "city_gov")
-    assert decided.json()["status"] == "sanctioned" and [m["code"] for m in decided.json()["measures"]] == ["14(1)"]
+    assert decided.json()["status"] == "sanctioned" and [m["code"] for m in decided.json()["measures"]] == ["13(1)", "14(1)"]
+    mine = {f["id"]: f for f in api.fresh("/v1/findings", person, staff="U1-unit_handler").json()["items"]}
+    assert {f["clause"] for f in mine.values()} == {"11(1)", "11(8)"}  # signed, then let the urgings lapse
+    assert mine[finding_id]["measures"] == ["13(1)", "14(1)"]
+    assert api.fresh("/v1/findings", "center", staff="U2-leader").json()["items"] == []
 
 
 def test_the_review_shows_the_basis_then_and_now(api: Api) -> None:
@@ -83,7 +104,11 @@ def test_the_review_shows_the_basis_then_and_now(api: Api) -> None:
     assert review["still_holds"] is False
     types_now = [e["type"] for e in review["now"]["cases"][0]["events_after_basis"]]
     assert types_now[-2:] == ["JustificationReported", "JustificationDecided"]
-    assert api.get(f"/v1/findings/{finding_id}").json()["status"] == "confirmed"  # decided: the rules leave it alone
+    after = api.get(f"/v1/findings/{finding_id}").json()
+    assert after["status"] == "confirmed"  # decided: the rules leave it as people decided it ...
+    note = after["decisions"][-1]  # ... and note that they no longer conclude it, for the review
+    assert (note["action"], note["by"], note["details"]["holds"]) == ("reassessed", "system:rules", False)
+    assert "正当理由" in note["details"]["reason"]
 
 
 def test_harm_is_recorded_before_confirming_a_reply_mismatch(api: Api) -> None:

@@ -56,7 +56,8 @@ def test_11_1_is_raised_once_when_the_mark_passes_even_across_restarts(settings:
     _, position = move_clock(first, MARK, ADMIN)
     assert first.consistent(position)
     (found,) = [f for f in findings(first) if f["clause"] == "11(1)"]
-    assert (found["status"], found["raised_by"], found["subject"]) == ("candidate", "rules", {"unit": "U1", "staff": "U1-handler"})
+    assert (found["status"], found["raised_by"], found["subject"]) == ("candidate", "rules", {"unit": "U1", "staff": None})
+    assert found["staff_concerned"] == ["U1-handler", "U1-leader"]
     first.close()
     second = bootstrap(settings)
     second.start()

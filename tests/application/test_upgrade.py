@@ -57,8 +57,7 @@ def upgraded(database_url: str) -> Any:
 
 
 def test_every_aggregate_of_the_release_loads(upgraded: Any) -> None:
-    events = upgraded.store.read(0, 1000)
-    assert len(events) == 398
+    events = upgraded.store.read(0, 1000)[:398]
     topics = {n.topic for n in events}
     assert {"cases.events:Dispatched", "cases.events:RedoOrdered"} <= topics
     for originator in {n.originator_id for n in events}:
@@ -84,6 +83,31 @@ def test_the_simulated_clock_stored_under_its_old_topic_resumes(database_url: st
         assert resumed.clock.now() == moved
     finally:
         resumed.close()
+
+
+def test_the_corrected_rules_restate_undecided_findings_once_and_leave_decided_ones(upgraded: Any, database_url: str) -> None:
+    """Rules revision 2 words 11(1) findings naming the urged unit: the undecided ones are restated, saying why."""
+    added = [upgraded.store.mapper.to_domain_event(n) for n in upgraded.store.read(398, 1000)]
+    assert [type(e).__name__ for e in added] == ["BasisExtended"] * 4
+    assert all(e.reason == "规则修订后重新认定：依据或表述更正" and "承办单位U-URBAN经两次催办" in e.description for e in added)
+    sanctioned = upgraded.findings_index.list(FindingFilter(status="sanctioned"), page_size=10, page_token=None)[0]
+    assert sanctioned and all(UUID(f["id"]) not in {e.originator_id for e in added} for f in sanctioned)
+    head = upgraded.store.head()
+    upgraded.close()
+    again = bootstrap(make_settings(database_url, cipher_key=KEY, clock_start=CLOCK, snapshot_interval=4))
+    try:
+        assert again.store.head() == head  # once
+    finally:
+        again.close()
+
+
+def test_a_finding_of_the_release_reads_as_a_unit_with_its_staff_concerned(upgraded: Any) -> None:
+    (sanctioned,) = upgraded.findings_index.list(FindingFilter(status="sanctioned"), page_size=10, page_token=None)[0]
+    finding = upgraded.findings.find(UUID(sanctioned["id"]))
+    assert finding.subject.staff is None and finding.staff_concerned == ("u-urban-handler",)
+    (sanction,) = finding.sanctions
+    assert (sanction.n, sanction.measures, sanction.scope, sanction.staff) == (1, ("14(1)",), "individual", "u-urban-handler")
+    assert finding.status == "sanctioned" and sanctioned["measures"] == ["14(1)"]
 
 
 def test_snapshots_of_the_release_restore_the_same_state_as_its_events(upgraded: Any) -> None:

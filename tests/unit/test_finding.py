@@ -8,7 +8,7 @@ import pytest
 
 from accountability.finding import BasisRef, Finding, FindingDraft, Responsibility, Subject, rule_finding_id
 from foundation.actors import Actor, system
-from foundation.errors import Forbidden, InvalidInput, NotAllowedNow
+from foundation.errors import Forbidden, InvalidInput, NotAllowedNow, NotFound
 from tests.builders import CENTER, CITY, REGISTRY, leader
 from tests.conftest import later
 
@@ -82,30 +82,65 @@ def test_measures_need_a_talk_first_art_15() -> None:
     assert finding.records[-1].details["measure_names"] == ["通报批评", "责令书面检查"]
 
 
-def test_staff_measures_on_staff_unit_measures_on_units() -> None:
-    unit_finding = confirmed()
-    unit_finding.hold_talk(kind="written_inquiry", note="", registry=REGISTRY, now=later(2), actor=CENTER)
+def talked(finding: Finding | None = None) -> Finding:
+    finding = finding or confirmed()
+    finding.hold_talk(kind="reminder_talk", note="", registry=REGISTRY, now=later(2), actor=CENTER)
+    return finding
+
+
+def test_the_unit_answers_and_its_staff_are_concerned() -> None:
+    finding = Finding.from_draft(draft().model_copy(update={"staff_concerned": ("U1-handler", "U1-leader")}), now=later(), actor=RULES)
+    assert finding.subject == Subject(unit="U1") and finding.staff_concerned == ("U1-handler", "U1-leader")
+    person = Actor(staff="U1-handler", unit="U1", roles=("unit_handler",))
+    assert finding.visible_to(person, REGISTRY) and not finding.visible_to(Actor(staff="U2-handler", unit="U2", roles=("unit_handler",)), REGISTRY)
+
+
+def test_a_collective_and_an_individual_sanction_on_one_finding() -> None:
+    finding = talked()
+    on_unit = finding.sanction(measures=["13(1)"], responsibility=COLLECTIVE, note="通报", registry=REGISTRY, now=later(3), actor=CENTER)
+    on_person = finding.sanction(
+        measures=["14(2)", "14(3)"], responsibility=INDIVIDUAL, staff="U1-handler", note="诫勉", registry=REGISTRY, now=later(3), actor=leader("U1")
+    )
+    assert (on_unit.n, on_unit.scope, on_unit.staff, on_unit.authority) == (1, "collective", None, "C")
+    assert (on_person.n, on_person.scope, on_person.staff, on_person.authority) == (2, "individual", "U1-handler", "U1")
+    assert finding.status == "sanctioned" and finding.measures == ("13(1)", "14(2)", "14(3)")
+    assert on_person.severity == 3 and on_unit.severity == 1
+    assert "第四条" in on_person.discipline_notice and finding.persons == ("U1-handler",)
+
+
+@pytest.mark.parametrize(
+    ("measures", "scope", "staff", "field"),
+    [
+        (["13(1)", "14(5)"], "collective", None, "measures"),
+        (["14(2)"], "collective", "U1-handler", "responsibility.scope"),
+        (["13(2)"], "individual", None, "responsibility.scope"),
+        (["14(2)"], "individual", None, "staff"),
+        (["13(2)"], "collective", "U1-handler", "staff"),
+        (["14(2)"], "individual", "U2-handler", "staff"),
+        (["14(2)"], "individual", "nobody", "staff"),
+    ],
+)
+def test_art_13_and_14_are_never_mixed_and_each_has_its_scope_and_bearer(measures: list[str], scope: str, staff: str | None, field: str) -> None:
+    finding = talked()
     with pytest.raises(InvalidInput) as refused:
-        unit_finding.sanction(measures=["13(1)", "14(5)"], responsibility=COLLECTIVE, note="", registry=REGISTRY, now=later(3), actor=CENTER)
-    assert [e.field for e in refused.value.errors] == ["measures[1]"]
-    staff_finding = confirmed(staff="U1-leader")
-    staff_finding.hold_talk(kind="reminder_talk", note="", registry=REGISTRY, now=later(2), actor=CENTER)
-    with pytest.raises(InvalidInput):
-        staff_finding.sanction(measures=["13(3)"], responsibility=INDIVIDUAL, note="", registry=REGISTRY, now=later(3), actor=leader("U1"))
+        finding.sanction(
+            measures=measures, responsibility=Responsibility(scope=scope, kind="direct"), staff=staff, note="",  # type: ignore[arg-type]
+            registry=REGISTRY, now=later(3), actor=CENTER if measures[0].startswith("13") else leader("U1"),
+        )
+    assert [e.field for e in refused.value.errors] == [field]
+    assert finding.sanctions == ()
 
 
 def test_art_4_who_imposes_measures() -> None:
-    staff_finding = confirmed(staff="U1-leader")
-    staff_finding.hold_talk(kind="reminder_talk", note="", registry=REGISTRY, now=later(2), actor=CENTER)
+    finding = talked()
     for outsider in (CENTER, CITY, leader("U2")):
         with pytest.raises(Forbidden):
-            staff_finding.sanction(measures=["14(2)"], responsibility=INDIVIDUAL, note="", registry=REGISTRY, now=later(3), actor=outsider)
-    staff_finding.sanction(measures=["14(2)", "14(3)"], responsibility=INDIVIDUAL, note="", registry=REGISTRY, now=later(3), actor=leader("U1"))
-    assert staff_finding.status == "sanctioned"
-    unit_finding = confirmed()
-    unit_finding.hold_talk(kind="reminder_talk", note="", registry=REGISTRY, now=later(2), actor=CENTER)
+            finding.sanction(measures=["14(2)"], responsibility=INDIVIDUAL, staff="U1-handler", note="", registry=REGISTRY, now=later(3), actor=outsider)
     with pytest.raises(Forbidden):  # a unit does not sanction itself
-        unit_finding.sanction(measures=["13(1)"], responsibility=COLLECTIVE, note="", registry=REGISTRY, now=later(3), actor=leader("U1"))
+        finding.sanction(measures=["13(1)"], responsibility=COLLECTIVE, note="", registry=REGISTRY, now=later(3), actor=leader("U1"))
+    finding.sanction(measures=["13(1)"], responsibility=COLLECTIVE, note="", registry=REGISTRY, now=later(3), actor=CITY)
+    finding.sanction(measures=["14(2)"], responsibility=INDIVIDUAL, staff="U1-handler", note="", registry=REGISTRY, now=later(3), actor=leader("U1"))
+    assert [s.by for s in finding.sanctions] == ["gov-1", "U1-leader"]
 
 
 def test_a_parent_unit_sanctions_its_internal_body() -> None:
@@ -118,42 +153,71 @@ def test_a_parent_unit_sanctions_its_internal_body() -> None:
     assert finding.visible_to(leader("U1"), REGISTRY) and not finding.visible_to(leader("U2"), REGISTRY)
 
 
-def test_a_waiver_ends_it_lighter_effects_keep_it_confirmed() -> None:
+def test_a_person_only_finding_falls_on_that_person() -> None:
+    finding = Finding.raise_by_hand(
+        uuid4(), clause="11(7)", subject=Subject(unit="U1", staff="U1-handler"), basis=list(BASIS), description="失职",
+        registry=REGISTRY, now=later(), actor=CENTER,
+    )
+    finding.confirm(note="", harm=None, now=later(1), actor=CENTER)
+    talked(finding)
+    with pytest.raises(InvalidInput) as refused:
+        finding.sanction(measures=["14(1)"], responsibility=INDIVIDUAL, staff="U1-leader", note="", registry=REGISTRY, now=later(3), actor=leader("U1"))
+    assert refused.value.errors[0].field == "staff"
+    sanction = finding.sanction(measures=["14(1)"], responsibility=INDIVIDUAL, note="", registry=REGISTRY, now=later(3), actor=leader("U1"))
+    assert sanction.staff == "U1-handler"
+
+
+def test_lightening_and_reduction_stand_beside_every_later_measure() -> None:
     lighter = confirmed()
     lighter.mitigate(ground="12(2)", effect="lighten", reason="corrected at once", now=later(2), actor=CENTER)
     assert lighter.status == "confirmed" and lighter.records[-1].details["effect_text"] == "从轻"
+    talked(lighter)
+    first = lighter.sanction(measures=["13(1)"], responsibility=COLLECTIVE, note="", registry=REGISTRY, now=later(3), actor=CENTER)
+    second = lighter.sanction(measures=["14(1)"], responsibility=INDIVIDUAL, staff="U1-handler", note="", registry=REGISTRY, now=later(3), actor=leader("U1"))
+    assert [(m.ground, m.effect) for m in first.mitigations] == [("12(2)", "lighten")] == [(m.ground, m.effect) for m in second.mitigations]
+    assert lighter.records[-1].details["mitigations"] == ["12(2) 从轻"]
     waived = confirmed()
     waived.mitigate(ground="12(1)", effect="waive", reason="unclear and confidential", now=later(2), actor=CITY)
     assert waived.status == "waived" and waived.allowed_actions() == ["talks"]
 
 
-def test_appeal_by_the_sanctioned_and_its_decision() -> None:
-    finding = confirmed(staff="U1-leader")
-    finding.hold_talk(kind="reminder_talk", note="", registry=REGISTRY, now=later(2), actor=CENTER)
-    finding.sanction(measures=["14(5)"], responsibility=INDIVIDUAL, note="", registry=REGISTRY, now=later(3), actor=leader("U1"))
-    with pytest.raises(Forbidden):
-        other = Actor(staff="U1-deputy", unit="U1", roles=("unit_leader",))
-        finding.appeal(grounds="unfair", registry=REGISTRY, now=later(4), actor=other)  # not the sanctioned person
-    person = Actor(staff="U1-leader", unit="U1", roles=("unit_handler",))
-    finding.appeal(grounds="the delay was caused by the court", registry=REGISTRY, now=later(4), actor=person)
-    assert finding.status == "appealed"
+def test_appeals_are_per_sanction_by_who_bears_it() -> None:
+    finding = talked()
+    finding.sanction(measures=["13(2)"], responsibility=COLLECTIVE, note="", registry=REGISTRY, now=later(3), actor=CENTER)
+    finding.sanction(measures=["14(5)"], responsibility=INDIVIDUAL, staff="U1-handler", note="", registry=REGISTRY, now=later(3), actor=leader("U1"))
+    person = Actor(staff="U1-handler", unit="U1", roles=("unit_handler",))
     with pytest.raises(InvalidInput) as refused:
-        finding.decide_appeal(outcome="modified", measures=None, reason="", now=later(5), actor=CITY)
-    assert refused.value.errors[0].field == "measures"
+        finding.appeal(grounds="unfair", now=later(4), actor=person)
+    assert refused.value.errors[0].field == "sanction" and "1, 2" in refused.value.errors[0].message
+    with pytest.raises(Forbidden):
+        finding.appeal(grounds="unfair", sanction=1, now=later(4), actor=person)  # the unit's, not the person's
+    with pytest.raises(Forbidden):
+        finding.appeal(grounds="unfair", sanction=2, now=later(4), actor=leader("U1"))  # the person's, not the leader's
+    personal = finding.appeal(grounds="the court caused the delay", sanction=2, now=later(4), actor=person)
+    collective = finding.appeal(grounds="we were not urged", sanction=1, now=later(4), actor=leader("U1"))
+    assert (personal.n, personal.sanction, collective.n, collective.sanction) == (1, 2, 2, 1)
+    assert finding.status == "appealed" and "appeals" not in finding.allowed_actions()
+    with pytest.raises(NotFound):
+        finding.decide_appeal(3, outcome="upheld", measures=None, reason="", now=later(5), actor=CITY)
+    with pytest.raises(InvalidInput) as refused:
+        finding.decide_appeal(1, outcome="modified", measures=["13(1)"], reason="", now=later(5), actor=CITY)
+    assert refused.value.errors[0].field == "measures[0]"
     with pytest.raises(InvalidInput):
-        finding.decide_appeal(outcome="upheld", measures=["14(1)"], reason="", now=later(5), actor=CITY)
-    finding.decide_appeal(outcome="modified", measures=["14(1)"], reason="lighter suffices", now=later(5), actor=CITY)
-    assert finding.status == "sanctioned" and finding.measures == ("14(1)",)
+        finding.decide_appeal(1, outcome="upheld", measures=["14(1)"], reason="", now=later(5), actor=CITY)
+    finding.decide_appeal(1, outcome="modified", measures=["14(1)"], reason="lighter suffices", now=later(5), actor=CITY)
+    assert finding.status == "appealed" and finding.measures == ("13(2)", "14(1)")  # the other appeal is pending
     with pytest.raises(NotAllowedNow):
-        finding.appeal(grounds="again", registry=REGISTRY, now=later(6), actor=person)
+        finding.decide_appeal(1, outcome="revoked", measures=None, reason="", now=later(6), actor=CITY)
+    finding.decide_appeal(2, outcome="revoked", measures=None, reason="they were not urged", now=later(6), actor=CENTER)
+    assert finding.status == "sanctioned" and finding.measures == ("14(1)",)
+    assert [s.imposed for s in finding.sanctions] == [("13(2)",), ("14(5)",)]
 
 
-def test_a_revoked_sanction_closes_the_finding() -> None:
-    finding = confirmed()
-    finding.hold_talk(kind="reminder_talk", note="", registry=REGISTRY, now=later(2), actor=CENTER)
+def test_a_finding_whose_every_sanction_is_revoked_is_closed() -> None:
+    finding = talked()
     finding.sanction(measures=["13(1)"], responsibility=COLLECTIVE, note="", registry=REGISTRY, now=later(3), actor=CENTER)
-    finding.appeal(grounds="justified delay", registry=REGISTRY, now=later(4), actor=leader("U1"))
-    finding.decide_appeal(outcome="revoked", measures=None, reason="justified", now=later(5), actor=CENTER)
+    finding.appeal(grounds="justified delay", now=later(4), actor=leader("U1"))
+    finding.decide_appeal(1, outcome="revoked", measures=None, reason="justified", now=later(5), actor=CENTER)
     assert finding.status == "closed" and finding.measures == ()
 
 

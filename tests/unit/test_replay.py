@@ -150,11 +150,14 @@ def _finding_commands(flag: bool, n: int) -> dict[str, Callable[[Finding, Any], 
         "mitigate": lambda f, now: f.mitigate(ground=f"12({n})", effect=("lighten", "reduce", "waive")[n % 3], reason="r", now=now, actor=CENTER),
         "talk": lambda f, now: f.hold_talk(kind="reminder_talk", note="talk", registry=REGISTRY, now=now, actor=CENTER),
         "sanction": lambda f, now: f.sanction(
-            measures=measures, responsibility=Responsibility(scope="collective", kind="leadership"), note="", registry=REGISTRY, now=now, actor=CENTER),
+            measures=measures, responsibility=Responsibility(scope="collective", kind="leadership"), note="", registry=REGISTRY, now=now, actor=CENTER)
+        if flag else f.sanction(
+            measures=["14(2)"], responsibility=Responsibility(scope="individual", kind="direct"), staff="U1-handler", note="",
+            registry=REGISTRY, now=now, actor=lead),
         "refer": lambda f, now: f.refer(to="discipline", reason="r", now=now, actor=CENTER),
-        "appeal": lambda f, now: f.appeal(grounds="unfair", registry=REGISTRY, now=now, actor=lead),
+        "appeal": lambda f, now: f.appeal(grounds="unfair", sanction=n if flag else None, now=now, actor=lead if flag else handler("U1")),
         "decide_appeal": lambda f, now: f.decide_appeal(
-            outcome=("upheld", "modified", "revoked")[n % 3], measures=measures if n % 3 == 1 else None, reason="r", now=now, actor=CITY),
+            n, outcome=("upheld", "modified", "revoked")[n % 3], measures=measures if n % 3 == 1 else None, reason="r", now=now, actor=CITY),
         "restate": lambda f, now: f.restate(_draft(f, n), now=now, actor=CENTER),
         "withdraw": lambda f, now: f.withdraw("facts undone", now=now, actor=CENTER),
     }
