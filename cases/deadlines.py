@@ -61,19 +61,8 @@ def extended(deadline: HandlingDeadline, extra_days: int, calendar: WorkingCalen
 
 
 def recomputed(deadline: HandlingDeadline, calendar: WorkingCalendar) -> HandlingDeadline:
-    """The same deadline counted with another calendar version (lapses already recorded stand)."""
-    fresh = handling_deadline(
-        start=deadline.start, working_days=deadline.working_days, calendar=calendar, rule=deadline.rule
-    )
-    return fresh.model_copy(
-        update={
-            "lapsed_at": deadline.lapsed_at,
-            "lapse_version": deadline.lapse_version,
-            "lapsed_due_date": deadline.lapsed_due_date,
-            "mark_passed_at": deadline.mark_passed_at,
-            "mark_version": deadline.mark_version,
-        }
-    )
+    """The same deadline counted with another calendar version (only a deadline that has not lapsed is recounted)."""
+    return handling_deadline(start=deadline.start, working_days=deadline.working_days, calendar=calendar, rule=deadline.rule)
 
 
 def handling_rule(working_days: int, start: date, act: str, source: str) -> str:

@@ -100,7 +100,8 @@ def signed_case(now: datetime = START, **kwargs: object) -> Case:
 
 
 def urge(case: Case, now: datetime, method: str = "sms", *, unit: str | None = None, actor: Actor = CENTER, **kwargs: object) -> None:
-    supervision.urge(case, 
+    supervision.urge(
+        case,
         method=method,
         unit=unit or case.current_round.lead_unit,
         note="hurry",
@@ -108,7 +109,7 @@ def urge(case: Case, now: datetime, method: str = "sms", *, unit: str | None = N
         signed_by=kwargs.get("signed_by", []),  # type: ignore[arg-type]
         instruction=kwargs.get("instruction"),  # type: ignore[arg-type]
         leader=kwargs.get("leader"),  # type: ignore[arg-type]
-        addressee=None,
+        addressee=kwargs.get("addressee"),  # type: ignore[arg-type]
         received_at=kwargs.get("received_at"),  # type: ignore[arg-type]
         registry=REGISTRY,
         calendar=CALENDAR,

@@ -6,6 +6,7 @@ from datetime import datetime
 
 import pytest
 
+from accountability.tally import tally_id
 from cases.calendar import TZ
 from tests.api.conftest import HANDLER_U1, HANDLER_U2, HANDLER_U3, LEADER_U1, Api
 
@@ -23,8 +24,12 @@ def test_accept_answers_201_with_version_etag_and_position(api: Api) -> None:
     assert response.headers["etag"] == '"2"'
     assert case["number"] == "2026092800001"
     assert case["position"] == api.hotline.store.head()
-    assert case["supervision"] == {"required": True, "grounds": ["6(2)"], "details": case["supervision"]["details"], "unmet": []}
-    assert case["supervision"]["details"][0]["article"] == "6(2)"
+    assert {k: case["supervision"][k] for k in ("required", "grounds", "unmet")} == {"required": True, "grounds": ["6(2)"], "unmet": []}
+    (ground,) = case["supervision"]["details"]
+    assert (ground["ground"], ground["article"], ground["round"], ground["at"], ground["by"], ground["version"]) == (
+        "6(2)", "6(2)", 0, "2026-09-28T09:00:00+08:00", "agent-1", 2
+    )
+    assert ground["reason"] == "flagged 'hot' at acceptance: a key, difficult or hot issue raised by the public"
     assert case["requester"]["phone"] == "13812345678"
     assert case["allowed_actions"] == ["close", "dispatch", "supervision"]
 
@@ -99,6 +104,12 @@ def test_justification_decision(api: Api) -> None:
     api.act(case_id, "justifications", {"reason": "court ruling awaited"}, HANDLER_U1)
     case = api.act(case_id, "justifications/1/decision", {"accepted": True, "reason": "fair"})
     assert case["justifications"][0]["decision"]["granted"] is True
+    moved = api.move_clock(datetime(2026, 10, 24, tzinfo=TZ))  # lapsed 10-11; the 11(1) mark passed 10-24
+    overdue = api.get("/v1/cases", params={"overdue": "true", "min_position": moved["position"]}).json()["items"]
+    assert [c["id"] for c in overdue] == [case_id]  # still overdue: a justification excuses, it does not undo the lapse
+    tallied = api.hotline.store.positioned_events(tally_id("U1", "2026-10"))
+    (noted,) = [e for _, e in tallied if type(e).__name__ == "FactNoted"]
+    assert noted.fact.justified and noted.fact.due_date.isoformat() == "2026-10-10"  # not counted for Art. 11(2)
 
 
 def test_state_now_at_a_version_and_as_of_an_instant(api: Api) -> None:

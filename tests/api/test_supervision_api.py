@@ -91,20 +91,47 @@ def test_article_5_chain_and_city_tracking(api: Api) -> None:
     assert case["tracking"]["staff"] == "gov-1"
 
 
-def test_buck_passing_is_recorded_against_the_unit(api: Api) -> None:
+def findings(api: Api, position: int, **where: object) -> list[dict]:
+    return api.get("/v1/findings", params={"min_position": position, **where}).json()["items"]
+
+
+def test_buck_passing_in_a_joint_case_that_then_lapses_is_an_11_4_candidate_against_the_lead_unit(api: Api) -> None:
     case_id = api.new_case()["id"]
-    api.act(case_id, "dispatch", {"lead_unit": "U1"})
+    api.act(case_id, "dispatch", {"lead_unit": "U1", "co_units": ["U2"]})
     api.act(case_id, "return-dispatch", {"reason": "不属于本单位"}, HANDLER_U1)
     api.act(case_id, "returns/1/decision", {"accepted": False, "reason": "属于该单位职责"})
     case = api.act(case_id, "rectification-proposals", {"unit": "U1", "proposal": "停止推诿", "kind": "reminder"})
-    assert case["rectification_proposals"][0]["kind"] == "reminder"
+    assert case["rectification_proposals"][0]["kind"] == "reminder" and case["status"] == "dispatched"
+    assert findings(api, case["position"], clause="11(4)") == []  # not overdue yet
+    moved = api.move_clock(datetime(2026, 10, 11, tzinfo=TZ))  # due Sat 10-10, lapsed at its 24:00
+    (finding,) = findings(api, moved["position"], clause="11(4)")
+    assert finding["subject"] == {"unit": "U1", "staff": None} and finding["staff_concerned"] == ["U1-unit_handler"]
+    assert finding["status"] == "candidate" and "推诿" in finding["description"]
 
 
-def test_joint_case_cooperation_issue(api: Api) -> None:
+def test_a_co_unit_that_did_not_cooperate_in_a_joint_case_that_lapses_is_an_11_4_candidate(api: Api) -> None:
     case_id = signed(api, co=["U2"])
     case = api.act(case_id, "cooperation-issues", {"unit": "U2", "note": "未按约定到场"}, HANDLER_U1)
     assert case["cooperation_issues"][0]["unit"] == "U2"
     assert api.post(f"/v1/cases/{case_id}/cooperation-issues", {"unit": "U1", "note": "x"}, HANDLER_U2).status_code == 403
+    moved = api.move_clock(datetime(2026, 10, 11, tzinfo=TZ))
+    (finding,) = findings(api, moved["position"], clause="11(4)")
+    assert finding["subject"] == {"unit": "U2", "staff": None} and "协办单位U2不配合" in finding["description"]
+
+
+def test_urging_a_co_unit_twice_does_not_make_the_lead_unit_an_11_1_case(api: Api) -> None:
+    case_id = signed(api, co=["U2"])
+    api.move_clock(datetime(2026, 10, 12, 10, tzinfo=TZ))
+    api.act(case_id, "urgings", {"method": "sms", "unit": "U2"})
+    api.move_clock(datetime(2026, 10, 14, 10, tzinfo=TZ))
+    api.act(case_id, "urgings", {"method": "written_letter", "unit": "U2"})
+    moved = api.move_clock(datetime(2026, 10, 24, tzinfo=TZ))  # the mark of the 10-10 deadline has passed
+    assert findings(api, moved["position"], clause="11(1)") == []
+    api.move_clock(datetime(2026, 10, 26, 10, tzinfo=TZ))
+    api.act(case_id, "urgings", {"method": "phone", "unit": "U1"})
+    case = api.act(case_id, "urgings", {"method": "sms", "unit": "U1"})
+    (finding,) = findings(api, case["position"], clause="11(1)")
+    assert finding["subject"]["unit"] == "U1" and "第3次电话督办、第4次短信督办" in finding["description"]
 
 
 def test_article_17_feedback_to_the_superior(api: Api) -> None:
@@ -117,6 +144,18 @@ def test_article_17_feedback_to_the_superior(api: Api) -> None:
     assert api.fresh("/v1/supervision/feedback", HANDLER_U1).json()["items"] == []
     assert api.get("/v1/supervision/feedback", HANDLER_U1, params={"superior": "U3"}).status_code == 403
     assert len(api.fresh("/v1/supervision/feedback", "city_gov").json()["items"]) == 1
+
+
+def test_article_17_feedback_for_any_supervised_case_a_non_member_unit_handled(api: Api) -> None:
+    supervised = signed(api, lead="N1", flags=["key"])  # Art. 6(2), never urged
+    assert "superior-feedback" in api.get(f"/v1/cases/{supervised}").json()["allowed_actions"]
+    case = api.act(supervised, "superior-feedback", {"note": "重点诉求督办结果"})
+    assert case["superior_feedback"][0]["superior"] == "U3"
+    member = signed(api, lead="U1", flags=["key"])
+    assert "superior-feedback" not in api.get(f"/v1/cases/{member}").json()["allowed_actions"]
+    assert api.post(f"/v1/cases/{member}/superior-feedback", {"note": "x"}).status_code == 409
+    plain = signed(api, lead="N1")
+    assert api.post(f"/v1/cases/{plain}/superior-feedback", {"note": "x"}).status_code == 409  # nothing supervised
 
 
 def test_the_worklist_puts_unmet_supervision_first_then_the_nearest_deadline(api: Api) -> None:

@@ -7,7 +7,8 @@ from typing import Any
 
 import pytest
 
-from accountability.finding import Finding, rule_finding_id
+from accountability.finding import BasisRef, Finding, FindingDraft, Subject, rule_finding_id
+from foundation.actors import system
 from hotline.bootstrap import bootstrap
 from projections.findings_index import FindingFilter
 from tests.builders import ADMIN, CENTER, handler
@@ -136,3 +137,52 @@ def test_derived_findings_are_in_the_same_log_and_behind_min_position(settings: 
         assert isinstance(live.findings.finding(rule_finding_id(f"11(8)|{case_id}|1|U1"), CENTER), Finding)
     finally:
         live.close()
+
+
+def test_a_late_extension_leaves_the_11_1_finding_and_its_review_as_they_were(hotline: Any) -> None:
+    seed_units(hotline)
+    case_id = signed_case(hotline)
+    hotline.cases.request_extension(case_id, working_days=5, reason="需协调", ctx=ctx(handler("U1"), datetime(2026, 10, 9, 10, tzinfo=TZ)))
+    urge(hotline, case_id, datetime(2026, 10, 12, 10, tzinfo=TZ))
+    urge(hotline, case_id, datetime(2026, 10, 14, 10, tzinfo=TZ), "written_letter")
+    move_clock(hotline, MARK)
+    (before,) = findings(hotline, clause="11(1)")
+    hotline.cases.decide_extension(case_id, 1, approved=True, reason="补批", ctx=ctx(CENTER, datetime(2026, 10, 26, 10, tzinfo=TZ)))
+    move_clock(hotline, datetime(2026, 11, 30, tzinfo=TZ))
+    (after,) = findings(hotline, clause="11(1)")
+    assert (after["basis"], after["description"], after["version"]) == (before["basis"], before["description"], before["version"])
+    assert "2026年10月10日" in after["description"]
+    kinds = [type(e).__name__ for _, e in hotline.store.positioned_events(case_id)]
+    assert kinds.count("OverdueMarkPassed") == 1 and kinds.count("HandlingDeadlineLapsed") == 1
+    case = hotline.cases.case(case_id, CENTER)
+    assert case.current_round.deadline.due_date.isoformat() == "2026-10-16"  # the new date shows
+
+
+def test_the_corrected_rules_withdraw_or_note_what_the_old_rules_raised_wrongly(hotline: Any) -> None:
+    """Release 0.1.0 counted urgings of a co-unit against the lead unit: such findings are undone, saying why."""
+    seed_units(hotline)
+    cases = []
+    for _ in range(2):
+        case_id = accept(hotline)
+        hotline.cases.dispatch(case_id, lead_unit="U1", co_units=["U2"], ctx=ctx(CENTER))
+        hotline.cases.sign(case_id, ctx=ctx(handler("U1")))
+        for day, method in ((12, "sms"), (14, "written_letter")):
+            hotline.cases.urge(case_id, method=method, unit="U2", ctx=ctx(CENTER, datetime(2026, 10, day, 10, tzinfo=TZ)))
+        cases.append(case_id)
+    move_clock(hotline, MARK)
+    assert findings(hotline, clause="11(1)") == []
+    for case_id in cases:  # what the old rule would have raised
+        case = hotline.cases.find(case_id)
+        old = FindingDraft(
+            clause="11(1)", key=f"11(1)|{case_id}|1", subject=Subject(unit="U1"), description="第十一条第（一）项：…经两次催办…",
+            basis=tuple(BasisRef(case_id=case_id, version=u.version) for u in case.urgings),
+        )
+        hotline.findings.save(Finding.from_draft(old, now=MARK, actor=system("rules")))
+    decided = rule_finding_id(f"11(1)|{cases[1]}|1")
+    hotline.findings.confirm(decided, note="属实", ctx=ctx(CENTER, MARK))
+    assert hotline.rules.reassess(cases) == 2
+    undone = hotline.findings.find(rule_finding_id(f"11(1)|{cases[0]}|1"))
+    assert undone.status == "withdrawn" and "承办单位U1被催办0次" in undone.records[-1].details["reason"]
+    noted = hotline.findings.find(decided)
+    assert noted.status == "confirmed" and noted.records[-1].action == "reassessed"
+    assert hotline.rules.reassess(cases) == 0  # once

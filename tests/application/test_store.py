@@ -140,7 +140,7 @@ def test_settings_read_only_hotline_variables() -> None:
         "postgres", "db", 5433, "u", "p@ss", "h", "s"
     )
     assert "p@ss" not in target.describe()
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="unsupported scheme 'mysql'"):
         _ = Settings(database_url="mysql://x").database
 
 

@@ -29,7 +29,7 @@ def test_a_snapshot_restores_the_same_case_with_typed_values() -> None:
 def test_events_must_follow_the_aggregate_version() -> None:
     case = signed_case()
     event = case.pending_events[-1]
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=f"event version {event.originator_version} does not follow {case.version}"):
         event.mutate(case)  # already applied: not the next version
 
 

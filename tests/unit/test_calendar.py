@@ -37,8 +37,9 @@ def test_make_up_saturday_is_a_working_day_and_holiday_weekday_is_not() -> None:
 
 
 def test_a_period_is_at_least_one_working_day() -> None:
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="^a working-day period is at least 1 working day$"):
         CAL.add_working_days(date(2026, 9, 28), 0)
+    assert CAL.add_working_days(date(2026, 9, 30), 1) == date(2026, 10, 8)  # the National Day week is skipped
 
 
 def test_years_without_official_data_fall_back_to_statutory_days_and_are_provisional() -> None:
@@ -83,3 +84,21 @@ def test_local_date_reads_instants_in_shanghai() -> None:
     from datetime import timezone
 
     assert local_date(datetime(2026, 9, 30, 16, 30, tzinfo=timezone.utc)) == date(2026, 10, 1)
+
+
+def test_the_exceptions_of_a_year_are_its_non_working_weekdays_and_working_weekends() -> None:
+    holidays, workdays = CAL.exceptions(2026)
+    assert workdays == [date(2026, 1, 4), date(2026, 2, 14), date(2026, 2, 28), date(2026, 5, 9), date(2026, 9, 20), date(2026, 10, 10)]
+    assert date(2026, 10, 1) in holidays and date(2026, 10, 7) in holidays and date(2026, 10, 8) not in holidays
+    assert all(d.weekday() < 5 for d in holidays) and all(d.weekday() >= 5 for d in workdays)
+    assert len(holidays) == 19
+    closed = WorkingCalendar({2026: Amendment(year=2026, kind="local", holidays=(date(2026, 12, 31),))}, version=1)
+    assert closed.exceptions(2026)[0][-1] == date(2026, 12, 31)  # the last day of the year is counted too
+
+
+def test_a_year_without_official_data_is_counted_on_the_statutory_fallback_until_amended() -> None:
+    arrangement = WorkingCalendar().arrangement(2027)
+    assert (arrangement.source, arrangement.provisional) == ("statutory_fallback", True)
+    official = WorkingCalendar().arrangement(2026)
+    assert (official.source, official.provisional) == ("state_council", False)
+    assert WorkingCalendar().version == 0

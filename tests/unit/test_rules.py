@@ -11,7 +11,7 @@ Dates used below (State Council arrangement for 2026):
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
-from uuid import uuid4
+from uuid import UUID
 
 import pytest
 
@@ -69,6 +69,15 @@ def test_11_1_not_on_the_10th_working_day_past_the_deadline_but_after_it() -> No
         "至2026年10月23日仍超过办理时限（2026年10月10日）10个工作日，且未报告说明正当理由。"
     )
     assert not draft.needs_harm and draft.suggestions == ()
+
+
+def test_11_1_concerns_whoever_each_urging_was_addressed_to() -> None:
+    case = signed_case()
+    urge(case, at(10, 12), addressee="U1-deputy")
+    urge(case, at(10, 14), "written_letter", addressee="U1-director")
+    record_due_facts(case, until=MARK, now=None)
+    (draft,) = drafts(case, "11(1)")
+    assert draft.staff_concerned == ("U1-handler", "U1-deputy", "U1-director")
 
 
 def test_11_1_needs_two_urgings_in_the_round() -> None:
@@ -136,6 +145,25 @@ def test_a_redone_case_keeps_the_findings_of_every_round() -> None:
     assert sorted(months) == [("U1", "2026-10")] and [f.round for f in months[("U1", "2026-10")]] == [1, 2]  # round 2 due 10-29
 
 
+def test_the_withdrawals_of_every_round_stand() -> None:
+    case = signed_case()
+    record_due_facts(case, until=MARK, now=None)  # round 1: marked, never urged
+    handling.reply(case, content="late", outcome="resolved", now=at(10, 26), actor=handler("U1"))
+    revisits.redo(case, reason="unsatisfied", working_days=3, policy=POLICY, calendar=CALENDAR, now=at(10, 26, 11), actor=CENTER)
+    urge(case, at(11, 2))
+    record_due_facts(case, until=datetime(2026, 11, 30, tzinfo=TZ), now=None)  # round 2: marked, urged once
+    assert [w.key.split("|")[2] for w in withdrawals(case, "11(1)")] == ["1", "2"]
+
+
+def test_a_lapse_in_a_later_round_counts_though_the_first_was_met() -> None:
+    case = signed_case()
+    handling.reply(case, content="in time", outcome="resolved", now=at(9, 29), actor=handler("U1"))
+    revisits.redo(case, reason="unsatisfied", working_days=3, policy=POLICY, calendar=CALENDAR, now=at(9, 30), actor=CENTER)
+    record_due_facts(case, until=at(10, 31), now=None)
+    ((key, (counted,)),) = overdue_facts(case).items()
+    assert key == ("U1", "2026-10") and counted.round == 2 and counted.due_date == date(2026, 10, 10)  # 10-08, 10-09, 10-10
+
+
 # ------------------------------------------------------------------ a late extension
 
 
@@ -196,18 +224,20 @@ def test_an_extension_approved_before_the_deadline_means_no_lapse_of_the_old_dat
 
 
 def fact(due: date, *, justified: bool = False, number: str | None = None) -> OverdueFact:
-    return OverdueFact(case_id=uuid4(), number=number or f"N{due:%m%d}", round=1, due_date=due, lapse_version=4, justified=justified)
+    case_id = UUID(int=(40 - due.day) * 1000 + due.month)  # ids that sort against the due dates
+    return OverdueFact(case_id=case_id, number=number or f"N{due:%m%d}", round=1, due_date=due, lapse_version=4, justified=justified)
 
 
 def test_11_2_five_unjustified_in_a_month_not_four() -> None:
     four = [fact(date(2026, 10, d)) for d in (9, 10, 12, 13)]
     verdict = rule_11_2("U1", "2026-10", four)
     assert isinstance(verdict, Withdrawal) and verdict.reason == "第十一条第（二）项不再成立：U1于2026年10月无正当理由逾期办件为4件，不足5件。"
+    assert verdict.key == "11(2)|U1|2026-10"
     five = [*four, fact(date(2026, 10, 31))]
     draft = rule_11_2("U1", "2026-10", five)
     assert not isinstance(draft, Withdrawal)
     assert (draft.clause, draft.period, draft.subject.unit, draft.subject.staff, draft.key) == ("11(2)", "2026-10", "U1", None, "11(2)|U1|2026-10")
-    assert len(draft.basis) == 5
+    assert [b.case_id for b in draft.basis] == sorted((f.case_id for f in five), key=str)  # a stable order, by case
     assert draft.description == (
         "第十一条第（二）项：U1于2026年10月无正当理由逾期办件累计5件（达到5件以上，含5件）：N1009、N1010、N1012、N1013、N1031。"
     )
@@ -262,7 +292,9 @@ def test_11_8_on_a_leader_case_and_not_when_the_urging_was_met() -> None:
     handling.sign(case, now=later(hours=1), actor=handler("U1"))
     urge(case, later(1))
     record_due_facts(case, until=later(20), now=None)
-    assert "领导调度件" in drafts(case, "11(8)")[0].description
+    assert drafts(case, "11(8)")[0].description == (
+        f"第十一条第（八）项：领导调度件{case.number}未按督办要求处理：第1次短信督办（要求2026年10月8日前办结）逾期未办结。"
+    )
     met = signed_case()
     urge(met, later(1))
     handling.reply(met, content="x", outcome="resolved", now=later(1, 2), actor=handler("U1"))
@@ -279,6 +311,7 @@ def test_11_8_one_finding_per_unit_whose_basis_grows_with_each_lapse() -> None:
     record_due_facts(case, until=at(10, 31), now=None)
     by_unit = {d.subject.unit: d for d in drafts(case, "11(8)")}
     assert sorted(by_unit) == ["U1", "U2"]
+    assert by_unit["U1"].description.endswith("第1次短信督办（要求2026年10月14日前办结）、第3次电话督办（要求2026年10月21日前办结）逾期未办结。")
     assert [b.version for b in by_unit["U1"].basis] == sorted(
         v for u in case.urgings if u.unit == "U1" for v in (u.version, u.lapse_version)
     )
@@ -291,6 +324,7 @@ def test_11_3_an_emergency_not_responded_in_time_needs_the_harm() -> None:
     record_due_facts(case, until=later(hours=3), now=None)
     (draft,) = drafts(case, "11(3)")
     assert draft.needs_harm and (draft.subject.unit, draft.staff_concerned) == ("U1", ("U1-handler",))
+    assert draft.description == f"第十一条第（三）项（待核实后果）：紧急类办件{case.number}要求于2026-09-28 11:00前响应，承办单位未能及时响应。"
     assert [b.version for b in draft.basis] == [2, case.current_round.response.lapse_version]
     responded = dispatch(new_case(urgency="emergency"))
     handling.respond(responded, note="on site", now=later(hours=1), actor=handler("U1"))
@@ -323,8 +357,35 @@ def test_11_4_the_lead_unit_that_passed_the_buck_in_a_joint_case() -> None:
     handling.decide_return(buck, 1, accepted=False, reason="yours", now=later(1, 1), actor=CENTER)
     record_due_facts(buck, until=later(14), now=None)
     (lead,) = drafts(buck, "11(4)")
-    assert (lead.subject.unit, lead.subject.staff, lead.staff_concerned) == ("U1", None, ("U1-handler",))
+    assert (lead.subject.unit, lead.subject.staff, lead.staff_concerned, lead.needs_harm) == ("U1", None, ("U1-handler",), True)
     assert "牵头单位U1无正当理由退回推诿" in lead.description
+
+
+def test_11_4_two_rejected_returns_by_two_handlers_are_one_finding_concerning_both() -> None:
+    case = dispatch(new_case(), co=("U2",))
+    for hour, staff in ((1, "U1-handler"), (3, "U1-other")):
+        handling.return_dispatch(case, reason="not ours", now=later(1, hour), actor=Actor_reply(staff))
+        handling.decide_return(case, len(case.returns), accepted=False, reason="yours", now=later(1, hour + 1), actor=CENTER)
+    record_due_facts(case, until=later(14), now=None)
+    (draft,) = drafts(case, "11(4)")
+    assert draft.staff_concerned == ("U1-handler", "U1-other")
+    assert len(draft.basis) == 5  # two returns, two decisions, the lapse
+
+
+def test_11_4_not_for_a_return_granted_after_the_lapse_nor_one_rejected_in_an_earlier_round() -> None:
+    late = joint()
+    record_due_facts(late, until=later(14), now=None)
+    handling.return_dispatch(late, reason="not ours", now=later(14, 1), actor=handler("U1"))
+    handling.decide_return(late, 1, accepted=True, reason="right", now=later(14, 2), actor=CENTER)
+    assert late.rounds[0].deadline.lapse_version is not None and drafts(late, "11(4)") == []
+    earlier = dispatch(new_case(), co=("U2",))
+    handling.return_dispatch(earlier, reason="not ours", now=later(1), actor=handler("U1"))
+    handling.decide_return(earlier, 1, accepted=False, reason="yours", now=later(1, 1), actor=CENTER)
+    handling.sign(earlier, now=later(1, 2), actor=handler("U1"))
+    handling.reply(earlier, content="x", outcome="resolved", now=later(2), actor=handler("U1"))
+    revisits.redo(earlier, reason="again", working_days=1, policy=POLICY, calendar=CALENDAR, now=later(3), actor=CENTER)
+    record_due_facts(earlier, until=later(20), now=None)
+    assert earlier.current_round.deadline.lapse_version is not None and drafts(earlier, "11(4)") == []
 
 
 def test_11_4_not_for_a_granted_return_another_round_or_a_single_unit() -> None:
@@ -349,7 +410,7 @@ def test_11_4_not_for_a_granted_return_another_round_or_a_single_unit() -> None:
 
 def test_11_5_a_reply_that_does_not_match_the_facts() -> None:
     case = signed_case()
-    handling.reply(case, content="fixed", outcome="resolved", now=later(1), actor=Actor_reply())
+    handling.reply(case, content="fixed", outcome="resolved", now=later(1), actor=Actor_reply("U1-replier"))
     revisits.revisit(case, satisfied=True, reply_matches_facts=False, note="nothing was done", satisfaction=None, now=later(2), actor=AGENT)
     (draft,) = drafts(case, "11(5)")
     assert (draft.subject.unit, draft.staff_concerned, draft.needs_harm) == ("U1", ("U1-handler", "U1-replier"), True)
@@ -360,10 +421,10 @@ def test_11_5_a_reply_that_does_not_match_the_facts() -> None:
     assert drafts(matching, "11(5)") == []
 
 
-def Actor_reply():  # noqa: ANN201, N802 - a second handler of U1, who replies
+def Actor_reply(staff: str):  # noqa: ANN201, N802 - another handler of U1
     from foundation.actors import Actor
 
-    return Actor(staff="U1-replier", unit="U1", roles=("unit_handler",))
+    return Actor(staff=staff, unit="U1", roles=("unit_handler",))
 
 
 # ------------------------------------------------------------------ 12(1)

@@ -128,8 +128,12 @@ def test_a_buck_passing_unit_gets_a_rectification_proposal() -> None:
     case = signed_case()
     handling.return_dispatch(case, reason="not ours", now=later(1), actor=handler("U1"))
     handling.decide_return(case, 1, accepted=False, reason="yours", now=later(1, 1), actor=CENTER)
+    assert case.passed_buck("U1") and not case.passed_buck("U2") and not case.was_overdue("U1")
+    with pytest.raises(InvalidInput):
+        escalation.propose_rectification(case, unit="U2", proposal="x", kind="reminder", now=later(1, 2), actor=CENTER)
     escalation.propose_rectification(case, unit="U1", proposal="stop passing the buck", kind="reminder", now=later(1, 2), actor=CENTER)
-    assert case.rectifications[0].kind == "reminder"
+    proposal = case.rectifications[0]
+    assert (proposal.n, proposal.unit, proposal.kind, proposal.round, proposal.version) == (1, "U1", "reminder", 1, case.version)
 
 
 def test_joint_case_non_cooperation_and_contribution() -> None:
