@@ -49,8 +49,3 @@ Scope = Literal["collective", "individual"]
 Kind = Literal["direct", "leadership"]
 SCOPE_TEXT = {"collective": "集体责任", "individual": "个人责任"}
 KIND_TEXT = {"direct": "直接责任", "leadership": "领导责任"}
-
-
-def measures_for(subject_is_staff: bool) -> dict[str, MeasureInfo]:
-    """Art. 14 measures for a staff member, Art. 13 for a unit."""
-    return STAFF_MEASURES if subject_is_staff else UNIT_MEASURES
