@@ -23,7 +23,7 @@ from typing import Any, Protocol
 from uuid import UUID
 
 import orjson
-from eventsourcing.application import AggregateNotFoundError, Application, ProcessingEvent
+from eventsourcing.application import AggregateNotFoundError, Application, ProcessingEvent, Repository
 from eventsourcing.persistence import IntegrityError, Recording, Tracking
 from eventsourcing.utils import Environment
 
@@ -112,6 +112,22 @@ class Recorded:
         return self.outcome.result
 
 
+class SharingRepository(Repository):
+    """The library's repository, copying a cached aggregate shallowly for a command.
+
+    The library deep-copies a cached aggregate so a command's changes cannot corrupt the cache. Our
+    values are immutable and every ``apply`` replaces them, so a shallow copy that shares the values
+    is as safe, and costs microseconds instead of a deep copy's hundreds.
+    """
+
+    def get(self, aggregate_id: Any, *, version: int | None = None, deepcopy_from_cache: bool = True, **kwargs: Any) -> Any:
+        aggregate = super().get(aggregate_id, version=version, deepcopy_from_cache=False, **kwargs)
+        if deepcopy_from_cache and self.cache is not None and version is None:
+            aggregate = aggregate.model_copy()
+            aggregate._pending = []  # noqa: SLF001 - the copy starts with no events of its own
+        return aggregate
+
+
 class KeptIndex(Protocol):
     """An index written in the same transaction as the events of the aggregates it covers."""
 
@@ -147,6 +163,10 @@ class BaseApplication(Application):
 
     def construct_snapshot_store(self) -> Any:
         return self.store.snapshots
+
+    def construct_repository(self) -> Repository:
+        cache_size = self.store.config.cache_size
+        return SharingRepository(event_store=self.events, snapshot_store=self.snapshots, cache_maxsize=cache_size or None)
 
     def close(self) -> None:
         """The store is shared and closed by whoever built it."""

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from foundation.errors import NotFound, VersionMismatch
+from foundation.errors import NotAllowedNow, NotFound, VersionMismatch
 from hotline.bootstrap import bootstrap
 from tests.builders import CENTER, handler
 from tests.conftest import later
@@ -103,3 +103,18 @@ def test_case_numbers_are_unique_and_sequential_per_day_under_concurrency(hotlin
     numbers = sorted(hotline.cases.case(i, CENTER).number for i in ids)
     assert numbers == [f"20260928{n:05d}" for n in range(1, 21)]
     assert accept(hotline, later(1)) and hotline.cases.case(accept(hotline, later(1)), CENTER).number == "2026092900002"
+
+
+def test_a_refused_command_leaves_the_cached_case_as_it_was_stored(hotline: Any) -> None:
+    """A command works on a copy of the cached case: what it did before being refused is not kept."""
+    seed_units(hotline)
+    case_id = accept(hotline)
+    hotline.cases.dispatch(case_id, lead_unit="U1", ctx=ctx(CENTER))
+    stored = hotline.cases.find(case_id).version
+    with pytest.raises(NotAllowedNow):  # first records the lapse of 10-10 (prepare), then refuses a reply before signing
+        hotline.cases.reply(case_id, content="x", outcome="resolved", ctx=ctx(handler("U1"), later(20)))
+    assert hotline.cases.find(case_id).version == stored
+    assert [type(e).__name__ for _, e in hotline.store.positioned_events(case_id)][-1] == "Dispatched"
+    hotline.cases.sign(case_id, ctx=ctx(handler("U1"), later(20)))
+    kinds = [type(e).__name__ for _, e in hotline.store.positioned_events(case_id)]
+    assert kinds[-3:] == ["HandlingDeadlineLapsed", "SupervisionRequired", "Signed"]
