@@ -31,7 +31,7 @@ import hashlib
 import json
 import sys
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -123,7 +123,7 @@ class Leaf:
     state: bytes
 
 
-def encode_leaf(originator_id: uuid.UUID, version: int, topic: str, state: bytes) -> bytes:
+def encode_leaf(originator_id: uuid.UUID | bytes, version: int, topic: str, state: bytes) -> bytes:
     """The leaf input of one stored event: unambiguous, every variable field length-prefixed.
 
     ::
@@ -139,7 +139,7 @@ def encode_leaf(originator_id: uuid.UUID, version: int, topic: str, state: bytes
     return b"".join(
         (
             bytes((LEAF_FORMAT,)),
-            originator_id.bytes,
+            originator_id.bytes if isinstance(originator_id, uuid.UUID) else originator_id,
             version.to_bytes(8, "big"),
             len(topic_bytes).to_bytes(4, "big"),
             topic_bytes,
@@ -267,7 +267,7 @@ class Checkpoint:
     signer: str
 
 
-def open_checkpoint(text: str, public_key: bytes) -> Checkpoint:
+def open_checkpoint(text: str, public_key: bytes, verify: Callable[[bytes, bytes, bytes], bool] = ed25519_verify) -> Checkpoint:
     """Verify a signed checkpoint with ``public_key`` and parse it; ValueError says what is wrong."""
     split = text.rfind("\n\n")
     if split < 0:
@@ -284,7 +284,7 @@ def open_checkpoint(text: str, public_key: bytes) -> Checkpoint:
             raise ValueError(f"signature of {name} is not base64") from None
         if len(raw) != 68 or raw[:4] != key_id(name, public_key):
             continue  # another key's signature (a witness, say): not ours to judge
-        if not ed25519_verify(public_key, body.encode(), raw[4:]):
+        if not verify(public_key, body.encode(), raw[4:]):
             raise ValueError(f"the signature by {name} does not verify: the checkpoint was altered")
         signer = name
         break
@@ -311,11 +311,12 @@ def read_public_key(data: bytes) -> bytes:
         if len(der) != 44:
             raise ValueError("the PEM key is not an Ed25519 public key")
         return der[-32:]
-    if text.count("+") >= 2 and not text.endswith("="):
-        encoded = text.rsplit("+", 1)[1]
-        raw = base64.b64decode(encoded)
-        if len(raw) == 33 and raw[:1] == ED25519_TYPE:
-            return raw[1:]
+    parts = text.split("+", 2)  # a verifier key: <name>+<hex key id>+<base64(0x01 || key)>; names have no '+'
+    if len(parts) == 3 and len(parts[1]) == 8 and all(c in "0123456789abcdef" for c in parts[1]):
+        raw = base64.b64decode(parts[2], validate=True)
+        if len(raw) != 33 or raw[:1] != ED25519_TYPE or key_id(parts[0], raw[1:]).hex() != parts[1]:
+            raise ValueError("not an Ed25519 verifier key")
+        return raw[1:]
     raw = base64.b64decode(text, validate=True)
     if len(raw) != 32:
         raise ValueError("a public key is 32 bytes")
