@@ -91,6 +91,13 @@ FIELD_LABELS = {
 }
 """The fields a timeline line shows, wherever they sit in the event's data (first occurrence)."""
 
+VALUE_LABELS = {
+    "urgency": {"normal": "一般", "urgent": "紧急", "emergency": "特急"},
+    "outcome": {"resolved": "已解决", "explained": "已解释说明", "unresolved": "未解决"},
+    "method": {"sms": "短信", "phone": "电话", "wechat": "微信", "written_letter": "书面督办函", "onsite_coordination": "现场协调",
+               "leader_dispatch": "领导调度"},
+}
+
 _NUMERALS = "零一二三四五六七八九"
 
 
@@ -151,7 +158,7 @@ def _value(key: str, value: Any) -> str:
         return "、".join(str(v) for v in value)
     if key in ("at", "due_at"):
         return _when(value)
-    return str(value)
+    return VALUE_LABELS.get(key, {}).get(str(value), str(value))
 
 
 def describe(item: Mapping[str, Any]) -> str:
