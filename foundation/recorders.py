@@ -25,7 +25,6 @@ from uuid import UUID
 from eventsourcing.persistence import IntegrityError, StoredEvent, Tracking
 from eventsourcing.postgres import PostgresProcessRecorder
 from eventsourcing.sqlite import SQLiteProcessRecorder
-from psycopg.rows import tuple_row
 from psycopg.sql import SQL, Literal
 
 from foundation.sql import Cursor, Dialect, Write, append_only
@@ -177,9 +176,7 @@ class CommandRecords:
             params.append(upto)
         text += f" ORDER BY {column} LIMIT ?"
         with self.datastore.transaction(commit=False) as raw:
-            cursor = raw.connection.cursor(row_factory=tuple_row) if self.dialect.kind == "postgres" else raw
-            cursor.execute(self.dialect.statement(text, t=self.events_table_name), (*params, limit))
-            rows = cursor.fetchall()
+            rows = Cursor(raw, self.dialect).tuples(text, (*params, limit), t=self.events_table_name)
         if self.dialect.kind == "postgres":
             return [(row[0], bytes(row[1]), row[2], row[3], bytes(row[4])) for row in rows]
         return [(row[0], _uuid_bytes(row[1]), row[2], row[3], bytes(row[4])) for row in rows]

@@ -12,6 +12,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
+from psycopg.rows import tuple_row
+
 
 @dataclass(frozen=True)
 class Dialect:
@@ -72,6 +74,19 @@ class Cursor:
     def fetch(self, text: str, params: Sequence[Any] = (), **tables: str) -> list[dict[str, Any]]:
         self.execute(text, params, **tables)
         return [dict(row) for row in self.raw.fetchall()]
+
+    def tuples(self, text: str, params: Sequence[Any] = (), **tables: str) -> list[tuple[Any, ...]]:
+        """Rows as plain tuples, in the same transaction (for reading many rows fast)."""
+        if self.dialect.kind == "sqlite":
+            cursor = self.raw.sqlite_cursor.connection.cursor()
+            cursor.row_factory = None
+        else:
+            cursor = self.raw.connection.cursor(row_factory=tuple_row, binary=True)
+        try:
+            cursor.execute(self.dialect.statement(text, **tables), tuple(params))
+            return cursor.fetchall()
+        finally:
+            cursor.close()
 
     def write(self, write: Write) -> None:
         self.executemany(write.text, write.rows, **write.tables)

@@ -13,7 +13,6 @@ else gets the same 404 as for the case itself.
 
 from __future__ import annotations
 
-import base64
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -119,11 +118,11 @@ class Audit:
             "proof": [b64(h) for h in self.tree.consistency(first, second)],
         }
 
-    def _head_of(self, field: str, size: int) -> SignedHead:
+    def _head_of(self, name: str, size: int) -> SignedHead:
         try:
             return self.heads.at_size(size)
         except NotFound:
-            raise InvalidInput(field, f"no signed head has size {size}; GET /v1/audit/heads lists them") from None
+            raise InvalidInput(name, f"no signed head has size {size}; GET /v1/audit/heads lists them") from None
 
     # --------------------------------------------------------------- proofs
 
@@ -136,6 +135,7 @@ class Audit:
         return {"case_id": str(case_id), **proof}
 
     def _proof(self, aggregate_id: UUID, rows: Sequence[tuple[int, StoredEvent]], head: SignedHead, *, reveal: bool) -> dict[str, Any]:
+        self._tree_has(head.size)
         indexes = self.tree.leaves_at([position for position, _ in rows])
         included = [(position, stored, indexes[position]) for position, stored in rows if indexes.get(position, head.size) < head.size]
         paths = self.tree.inclusion([index for _, _, index in included], head.size)
@@ -163,10 +163,15 @@ class Audit:
             "public_key": b64(self.public_key) if self.public_key else None,
             "leaves": leaves,
             "pending": [{"version": s.originator_version, "position": p} for p, s in rows if p not in done],
-            "content": "leaf_input is the stored record: its state is encrypted" if self.store.cipher is not None and reveal
-            else "leaf_input withheld: the log is not encrypted and these events carry data you may not see; leaf hashes only"
-            if not reveal else "leaf_input is the stored record (the log is not encrypted)",
+            "content": self._content(reveal),
         }
+
+    def _content(self, reveal: bool) -> str:
+        if not reveal:
+            return "leaf_input withheld: the log is not encrypted and these events carry data you may not see; leaf hashes only"
+        if self.store.cipher is None:
+            return "leaf_input is the stored record (the log is not encrypted)"
+        return "leaf_input is the stored record; its state is encrypted (AES-GCM): the hash covers the encrypted bytes"
 
     def _reveals(self, case: Case, actor: Actor) -> bool:
         """Stored bytes may be shown when they are encrypted, or to whoever may see the requester in full."""
@@ -235,6 +240,3 @@ class Audit:
             generated_at=now,
         )
 
-
-def decode_b64(value: str) -> bytes:
-    return base64.b64decode(value, validate=True)

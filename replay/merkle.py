@@ -154,6 +154,11 @@ class Frontier:
         self.size += 1
         return completed
 
+    def copy(self) -> Frontier:
+        twin = Frontier()
+        twin.size, twin.stack = self.size, list(self.stack)
+        return twin
+
     def root(self) -> bytes:
         if not self.stack:
             return EMPTY_ROOT

@@ -116,19 +116,27 @@ class TreeView(View):
         index = 0
         while index < size:
             upto = min(index + chunk, size)
+            first, end = nodes_in(index), nodes_in(upto)
             with self.sql.transaction(commit=False) as cursor:
-                cursor.execute(
-                    "SELECT leaf_index, position FROM {t} WHERE leaf_index >= ? AND leaf_index < ? ORDER BY leaf_index",
-                    (index, upto), t=LEAVES,
+                leaves = cursor.tuples(
+                    "SELECT leaf_index, position FROM {t} WHERE leaf_index >= ? AND leaf_index < ? ORDER BY leaf_index", (index, upto), t=LEAVES
                 )
-                at = {row["leaf_index"]: row["position"] for row in cursor.raw.fetchall()}
-                cursor.execute("SELECT seq, hash FROM {t} WHERE seq >= ? AND seq < ? ORDER BY seq", (nodes_in(index), nodes_in(upto)), t=NODES)
-                by_seq = {row["seq"]: bytes(row["hash"]) for row in cursor.raw.fetchall()}
-            start = nodes_in(index)
-            for i in range(index, upto):
-                end = nodes_in(i + 1)
-                yield i, at.get(i, -1), [by_seq[s] for s in range(start, end) if s in by_seq]
-                start = end
+                nodes = cursor.tuples("SELECT seq, hash FROM {t} WHERE seq >= ? AND seq < ? ORDER BY seq", (first, end), t=NODES)
+            if len(leaves) == upto - index and len(nodes) == end - first:  # every row there: rows are at their offsets
+                hashes = [bytes(h) for _, h in nodes]
+                start = 0
+                for i, (_, position) in zip(range(index, upto), leaves, strict=True):
+                    stop = nodes_in(i + 1) - first
+                    yield i, position, hashes[start:stop]
+                    start = stop
+            else:
+                at = dict(leaves)
+                by_seq = {seq_: bytes(h) for seq_, h in nodes}
+                start = first
+                for i in range(index, upto):
+                    stop = nodes_in(i + 1)
+                    yield i, at.get(i, -1), [by_seq[s] for s in range(start, stop) if s in by_seq]
+                    start = stop
             index = upto
 
     def _size(self, cursor: Any) -> int:

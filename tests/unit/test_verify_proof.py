@@ -91,3 +91,14 @@ def test_public_keys_are_read_in_every_usual_form() -> None:
         assert read_public_key(form) == PUBLIC
     with pytest.raises(ValueError):
         read_public_key(b"not a key")
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.uuids(), st.integers(min_value=1, max_value=2**40), st.sampled_from(["a:B", "cases.events:Urged", "x"]), st.binary(max_size=200))
+def test_the_checks_fast_leaf_hash_is_the_leaf_hash(originator: uuid.UUID, version: int, topic: str, state: bytes) -> None:
+    from replay.integrity import LeafHasher
+    from replay.merkle import leaf_hash
+
+    hasher = LeafHasher()
+    assert hasher(originator.bytes, version, topic, state) == hasher(originator.bytes, version, topic, state) == leaf_hash(encode_leaf(originator, version, topic, state))
+    assert hasher(None, version, topic, state) is None and hasher(b"short", version, topic, state) is None
