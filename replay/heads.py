@@ -1,20 +1,21 @@
 """Signed tree heads: the log's root at a size and a time, signed with Ed25519, as C2SP checkpoints.
 
-A head is a C2SP ``tlog-checkpoint`` (a signed note)::
+A head is a C2SP ``tlog-checkpoint`` (a signed note) with two signature lines by the log's key::
 
     <origin>
     <tree size>
     <base64 root hash>
-    time <RFC 3339 instant, Asia/Shanghai>
 
-    — <key name> <base64(key id || Ed25519 signature of the four lines above)>
+    — <origin> <base64(key id || Ed25519 signature of the three lines)>
+    — <origin> <base64(key id' || u64 time || Ed25519 signature of "cosignature/v1", "time <t>" and the three lines)>
 
-The ``time`` line is a checkpoint extension line, so the signature covers size, root *and* time;
-verifiers that know nothing of it (Go's ``note``/``checkpoint``, sigsum tools) ignore it. The key
-name is the origin. Heads are kept in ``audit_heads`` (append-only: SQLite refuses UPDATE and
-DELETE there, ``hotline db harden`` revokes them on PostgreSQL) and signed periodically when the
-tree grew and on demand. Once a head leaves the building (``hotline audit head`` prints the
-latest), nothing under it can change without the change showing.
+The first is the plain signed-note signature every checkpoint verifier knows. The second is a
+C2SP ``tlog-cosignature`` v1 (signature type 0x04, so another key id): it signs size, root *and*
+time, and it is the head's ``signature``. Tools that know only the first ignore the second.
+Heads are kept in ``audit_heads`` (append-only: SQLite refuses UPDATE and DELETE there, ``hotline
+db harden`` revokes them on PostgreSQL) and signed periodically when the tree grew and on demand.
+Once a head leaves the building (``hotline audit head`` prints the latest), nothing under it can
+change without the change showing.
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ from cases.calendar import TZ
 from foundation.errors import NotFound
 from foundation.sql import Sql, append_only
 from foundation.timers import micros
-from replay.verify_proof import ED25519_TYPE, SIGNATURE_PREFIX, Checkpoint, key_id, open_checkpoint
+from replay.verify_proof import COSIGNATURE_TYPE, ED25519_TYPE, SIGNATURE_PREFIX, Checkpoint, cosigned_message, key_id, open_checkpoint
 
 HEADS = "audit_heads"
 log = logging.getLogger("hotline.audit")
@@ -67,8 +68,8 @@ def ed25519_verify(public_key: bytes, message: bytes, signature: bytes) -> bool:
     return True
 
 
-def checkpoint_body(origin: str, size: int, root: bytes, time: datetime) -> str:
-    return f"{origin}\n{size}\n{b64(root)}\ntime {time.astimezone(TZ).isoformat(timespec='seconds')}\n"
+def checkpoint_body(origin: str, size: int, root: bytes) -> str:
+    return f"{origin}\n{size}\n{b64(root)}\n"
 
 
 @dataclass(frozen=True)
@@ -82,9 +83,12 @@ class SignedHead:
 
     @property
     def signature(self) -> bytes:
-        """The Ed25519 signature (without the 4-byte key id of the note's signature line)."""
-        line = self.checkpoint.rstrip("\n").rsplit("\n", 1)[-1]
-        return base64.b64decode(line.rsplit(" ", 1)[1])[4:]
+        """The Ed25519 signature over size, root and time: the timestamped line's, without key id and time."""
+        for line in self.checkpoint.rstrip("\n").split("\n\n", 1)[-1].splitlines():
+            raw = base64.b64decode(line.rsplit(" ", 1)[1])
+            if len(raw) == 76:
+                return raw[12:]
+        return b""
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -98,7 +102,7 @@ class SignedHead:
     def opened(self, public_key: bytes) -> Checkpoint:
         """Verify the head's signature with ``public_key`` and check its text says what its row says."""
         checkpoint = open_checkpoint(self.checkpoint, public_key, verify=ed25519_verify)
-        if (checkpoint.size, checkpoint.root) != (self.size, self.root):
+        if (checkpoint.size, checkpoint.root, checkpoint.time) != (self.size, self.root, int(self.time.timestamp())):
             raise ValueError("the head's row does not say what its signed checkpoint says")
         return checkpoint
 
@@ -113,6 +117,7 @@ class Signer:
         self.origin = origin
         self.public_key = private_key.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
         self.key_id = key_id(origin, self.public_key)
+        self.cosigner_id = key_id(origin, self.public_key, COSIGNATURE_TYPE)
 
     @classmethod
     def load(cls, path: Path, origin: str) -> Signer:
@@ -127,10 +132,15 @@ class Signer:
         return f"{self.origin}+{self.key_id.hex()}+{b64(ED25519_TYPE + self.public_key)}"
 
     def sign(self, size: int, root: bytes, time: datetime) -> SignedHead:
-        body = checkpoint_body(self.origin, size, root, time)
-        signature = self.private_key.sign(body.encode())
-        checkpoint = f"{body}\n{SIGNATURE_PREFIX}{self.origin} {b64(self.key_id + signature)}\n"
-        return SignedHead(size, root, time.astimezone(TZ).replace(microsecond=0), checkpoint)
+        body = checkpoint_body(self.origin, size, root)
+        timestamp = int(time.timestamp())
+        note = self.private_key.sign(body.encode())
+        stamped = self.private_key.sign(cosigned_message(body, timestamp))
+        checkpoint = (
+            f"{body}\n{SIGNATURE_PREFIX}{self.origin} {b64(self.key_id + note)}\n"
+            f"{SIGNATURE_PREFIX}{self.origin} {b64(self.cosigner_id + timestamp.to_bytes(8, 'big') + stamped)}\n"
+        )
+        return SignedHead(size, root, datetime.fromtimestamp(timestamp, TZ), checkpoint)
 
 
 class Heads:

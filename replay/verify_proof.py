@@ -33,6 +33,7 @@ import sys
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -249,11 +250,19 @@ def ed25519_verify(public_key: bytes, message: bytes, signature: bytes) -> bool:
 
 SIGNATURE_PREFIX = "\u2014 "  # an em dash and a space
 ED25519_TYPE = b"\x01"
+"""C2SP signed-note: an Ed25519 signature of the note's text."""
+COSIGNATURE_TYPE = b"\x04"
+"""C2SP tlog-cosignature v1: a timestamped Ed25519 signature of ``cosignature/v1``, ``time <t>`` and the text."""
 
 
-def key_id(name: str, public_key: bytes) -> bytes:
-    """C2SP signed-note: the 4-byte key id, ``SHA-256(name || 0x0A || 0x01 || public key)[:4]``."""
-    return hashlib.sha256(name.encode() + b"\n" + ED25519_TYPE + public_key).digest()[:4]
+def key_id(name: str, public_key: bytes, kind: bytes = ED25519_TYPE) -> bytes:
+    """The 4-byte key id of a signature line, ``SHA-256(name || 0x0A || type || public key)[:4]``."""
+    return hashlib.sha256(name.encode() + b"\n" + kind + public_key).digest()[:4]
+
+
+def cosigned_message(body: str, timestamp: int) -> bytes:
+    """C2SP tlog-cosignature v1: what a timestamped signature signs."""
+    return f"cosignature/v1\ntime {timestamp}\n{body}".encode()
 
 
 @dataclass(frozen=True)
@@ -265,15 +274,22 @@ class Checkpoint:
     root: bytes
     extensions: tuple[str, ...]
     signer: str
+    time: int | None = None
+    """When the key's timestamped signature (tlog-cosignature) says the head was signed, POSIX seconds."""
 
 
 def open_checkpoint(text: str, public_key: bytes, verify: Callable[[bytes, bytes, bytes], bool] = ed25519_verify) -> Checkpoint:
-    """Verify a signed checkpoint with ``public_key`` and parse it; ValueError says what is wrong."""
+    """Verify a signed checkpoint with ``public_key`` and parse it; ValueError says what is wrong.
+
+    The note's Ed25519 signature by the key must verify; a timestamped signature by the same key (a
+    C2SP cosignature, which signs the time too) must verify if there is one. Lines of other keys
+    (witnesses) are left alone.
+    """
     split = text.rfind("\n\n")
     if split < 0:
         raise ValueError("not a signed note: no blank line before the signatures")
     body, signature_block = text[: split + 1], text[split + 2 :]
-    signer = None
+    signer, timestamp = None, None
     for line in signature_block.splitlines():
         if not line.startswith(SIGNATURE_PREFIX):
             raise ValueError(f"malformed signature line: {line!r}")
@@ -282,12 +298,15 @@ def open_checkpoint(text: str, public_key: bytes, verify: Callable[[bytes, bytes
             raw = base64.b64decode(encoded, validate=True)
         except binascii.Error:
             raise ValueError(f"signature of {name} is not base64") from None
-        if len(raw) != 68 or raw[:4] != key_id(name, public_key):
-            continue  # another key's signature (a witness, say): not ours to judge
-        if not verify(public_key, body.encode(), raw[4:]):
-            raise ValueError(f"the signature by {name} does not verify: the checkpoint was altered")
-        signer = name
-        break
+        if len(raw) == 68 and raw[:4] == key_id(name, public_key) and signer is None:
+            if not verify(public_key, body.encode(), raw[4:]):
+                raise ValueError(f"the signature by {name} does not verify: the checkpoint was altered")
+            signer = name
+        elif len(raw) == 76 and raw[:4] == key_id(name, public_key, COSIGNATURE_TYPE) and timestamp is None:
+            stamped = int.from_bytes(raw[4:12], "big")
+            if not verify(public_key, cosigned_message(body, stamped), raw[12:]):
+                raise ValueError(f"the timestamped signature by {name} does not verify: the checkpoint or its time was altered")
+            timestamp = stamped
     if signer is None:
         raise ValueError("no signature by the given public key on this checkpoint")
     lines = body.split("\n")[:-1]
@@ -298,7 +317,7 @@ def open_checkpoint(text: str, public_key: bytes, verify: Callable[[bytes, bytes
     root = base64.b64decode(lines[2], validate=True)
     if len(root) != 32:
         raise ValueError("the root hash is not 32 bytes")
-    return Checkpoint(lines[0], int(lines[1]), root, tuple(lines[3:]), signer)
+    return Checkpoint(lines[0], int(lines[1]), root, tuple(lines[3:]), signer, timestamp)
 
 
 def read_public_key(data: bytes) -> bytes:
@@ -413,7 +432,8 @@ def check(document: dict[str, Any], checkpoint_text: str, public_key: bytes) -> 
     except ValueError as error:
         out.fail(f"checkpoint: {error}")
         return out
-    out.ok(f"checkpoint signed by {checkpoint.signer}: {checkpoint.origin}, size {checkpoint.size}")
+    signed_at = "" if checkpoint.time is None else f" at {datetime.fromtimestamp(checkpoint.time, timezone.utc).isoformat()}"
+    out.ok(f"checkpoint signed by {checkpoint.signer}{signed_at}: {checkpoint.origin}, size {checkpoint.size}")
     if "consistency" in document:
         check_consistency(document["consistency"], checkpoint, public_key, out)
     elif "from" in document and "to" in document:

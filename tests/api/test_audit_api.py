@@ -11,6 +11,7 @@ import subprocess
 import sys
 import zipfile
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -106,7 +107,9 @@ def test_heads_are_signed_on_demand_listed_and_proven_consistent(api: Api, tmp_p
     for head in listed["items"]:
         opened = verify_proof.open_checkpoint(head["checkpoint"], key)
         assert (opened.size, base64.b64encode(opened.root).decode()) == (head["size"], head["root"])
-        assert verify_proof.ed25519_verify(key, head["checkpoint"].split("\n\n")[0].encode() + b"\n", base64.b64decode(head["signature"]))
+        signed = verify_proof.cosigned_message(head["checkpoint"].split("\n\n")[0] + "\n", int(datetime.fromisoformat(head["time"]).timestamp()))
+        assert opened.time == int(datetime.fromisoformat(head["time"]).timestamp())
+        assert verify_proof.ed25519_verify(key, signed, base64.b64decode(head["signature"]))  # over size, root and time
     page = api.get("/v1/audit/heads", params={"page_size": 1}).json()
     rest = api.get("/v1/audit/heads", params={"page_size": 1, "page_token": page["next_page_token"]}).json()
     assert [h["size"] for h in page["items"] + rest["items"]] == [second["size"], first.json()["size"]] and rest["next_page_token"] is None

@@ -4,6 +4,7 @@ rebuildable, proofs that an outsider's verifier accepts, and tampering found at 
 from __future__ import annotations
 
 import sqlite3
+import time
 from typing import Any
 from uuid import UUID
 
@@ -183,3 +184,23 @@ def test_a_case_as_of_an_instant_is_an_index_seek_and_older_cases_are_indexed_on
     assert hotline.cases.times.version_at(case_id, later(hours=5)) is None
     assert hotline.cases.case(case_id, CENTER, as_of=later(hours=5)).version == 3
     assert hotline.cases.times.version_at(case_id, later(hours=4.5)) == 2  # filled on first use
+
+
+def test_heads_are_signed_when_the_tree_grew_and_every_interval(hotline: Any) -> None:
+    notary = hotline.notary
+    world(hotline)
+    first = notary.sign_if_grown()
+    assert first is not None and first.size == hotline.audit.tree.size()
+    assert notary.sign_if_grown() is None  # nothing new: no new head
+    accept(hotline, later(hours=10))
+    hotline.followers.catch_up()
+    notary.start(0.05)
+    try:
+        deadline = time.monotonic() + 10
+        while hotline.audit.latest().size == first.size:
+            assert time.monotonic() < deadline, "no head signed after the tree grew"
+            time.sleep(0.02)
+    finally:
+        notary.stop()
+    assert hotline.audit.latest().size == hotline.audit.tree.size() > first.size
+    assert notary.last_error is None

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from cases.calendar import TZ
 from replay.heads import Signer
-from replay.verify_proof import decode_leaf, ed25519_verify, encode_leaf, key_id, open_checkpoint, read_public_key
+from replay.verify_proof import cosigned_message, decode_leaf, ed25519_verify, encode_leaf, key_id, open_checkpoint, read_public_key
 
 RFC_8032 = [  # §7.1 TEST 1, 2, 3: (secret key, public key, message, signature)
     ("9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60", "d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a", "",
@@ -66,22 +66,30 @@ def test_a_leaf_encodes_every_field_unambiguously() -> None:
 def test_a_signed_head_is_a_c2sp_checkpoint_the_pure_verifier_opens() -> None:
     signer = Signer(KEY, "hotline.test/log")
     root = bytes(range(32))
-    head = signer.sign(42, root, datetime(2026, 9, 28, 9, 30, 15, 123, tzinfo=TZ))
-    body, _, signature_line = head.checkpoint.rstrip("\n").rpartition("\n\n")
-    assert body == f"hotline.test/log\n42\n{base64.b64encode(root).decode()}\ntime 2026-09-28T09:30:15+08:00"
-    assert signature_line.startswith("\u2014 hotline.test/log ")
-    assert base64.b64decode(signature_line.rsplit(" ", 1)[1])[:4] == key_id("hotline.test/log", PUBLIC)
+    at = datetime(2026, 9, 28, 9, 30, 15, 123, tzinfo=TZ)
+    head = signer.sign(42, root, at)
+    body, _, signature_lines = head.checkpoint.partition("\n\n")
+    assert body == f"hotline.test/log\n42\n{base64.b64encode(root).decode()}"  # exactly the three lines of a checkpoint
+    note, stamped = signature_lines.splitlines()
+    assert note.startswith("\u2014 hotline.test/log ") and stamped.startswith("\u2014 hotline.test/log ")
+    assert base64.b64decode(note.rsplit(" ", 1)[1])[:4] == key_id("hotline.test/log", PUBLIC)
+    raw = base64.b64decode(stamped.rsplit(" ", 1)[1])
+    assert raw[:4] == key_id("hotline.test/log", PUBLIC, b"\x04") and int.from_bytes(raw[4:12], "big") == int(at.timestamp())
+    assert raw[12:] == head.signature and KEY.public_key().verify(head.signature, cosigned_message(body + "\n", int(at.timestamp()))) is None
     opened = open_checkpoint(head.checkpoint, PUBLIC)
-    assert (opened.origin, opened.size, opened.root, opened.extensions) == ("hotline.test/log", 42, root, ("time 2026-09-28T09:30:15+08:00",))
-    assert head.opened(PUBLIC).size == 42
+    assert (opened.origin, opened.size, opened.root, opened.extensions, opened.time) == ("hotline.test/log", 42, root, (), int(at.timestamp()))
+    assert head.opened(PUBLIC).size == 42 and head.time == at.replace(microsecond=0)
 
     with pytest.raises(ValueError, match="altered"):
         open_checkpoint(head.checkpoint.replace("\n42\n", "\n43\n"), PUBLIC)
-    with pytest.raises(ValueError, match="altered"):
-        open_checkpoint(head.checkpoint.replace("09:30:15", "09:30:16"), PUBLIC)
+    later = base64.b64encode(raw[:4] + (int(at.timestamp()) + 60).to_bytes(8, "big") + raw[12:]).decode()
+    with pytest.raises(ValueError, match="time was altered"):
+        open_checkpoint(head.checkpoint.replace(stamped.rsplit(" ", 1)[1], later), PUBLIC)
     other = Ed25519PrivateKey.generate().public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
     with pytest.raises(ValueError, match="no signature by the given public key"):
         open_checkpoint(head.checkpoint, other)
+    witnessed = head.checkpoint + "\u2014 witness.example/w1 " + base64.b64encode(bytes(76)).decode() + "\n"
+    assert open_checkpoint(witnessed, PUBLIC).size == 42  # another key's line is left alone
 
 
 def test_public_keys_are_read_in_every_usual_form() -> None:
