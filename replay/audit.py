@@ -136,9 +136,8 @@ class Audit:
 
     def _proof(self, aggregate_id: UUID, rows: Sequence[tuple[int, StoredEvent]], head: SignedHead, *, reveal: bool) -> dict[str, Any]:
         self._tree_has(head.size)
-        indexes = self.tree.leaves_at([position for position, _ in rows])
+        indexes, paths = self.tree.paths_for([position for position, _ in rows], head.size)
         included = [(position, stored, indexes[position]) for position, stored in rows if indexes.get(position, head.size) < head.size]
-        paths = self.tree.inclusion([index for _, _, index in included], head.size)
         leaves = []
         for position, stored, index in included:
             leaf_input = encode_leaf(stored.originator_id, stored.originator_version, stored.topic, bytes(stored.state))
@@ -230,7 +229,7 @@ class Audit:
         proofs[str(finding.id)] = {"finding_id": str(finding.id), **self._proof(finding.id, raw[finding.id], head, reveal=True)}
         return Dossier(
             finding=finding,
-            review=review(self.store, finding, now),
+            review=_without(review(self.store, finding, now), set(hidden)),
             cases=visible,
             hidden=hidden,
             proofs=proofs,
@@ -240,3 +239,12 @@ class Audit:
             generated_at=now,
         )
 
+
+def _without(result: dict[str, Any], hidden: set[str]) -> dict[str, Any]:
+    """The review with nothing of the basis cases the reader may not see (the rule's verdicts stay)."""
+    if not hidden:
+        return result
+    result["basis_events"] = [event for event in result["basis_events"] if event["case_id"] not in hidden]
+    for point in (*result["at_decisions"], result["now"]):
+        point["cases"] = [case for case in point["cases"] if case["case_id"] not in hidden]
+    return result

@@ -147,7 +147,7 @@ class Check:
         started = time.perf_counter()
         report = self.report
         size = report.tree_size = self.tree.size()
-        last_leaf = self.tree.last_position()
+        last_leaf = self.tree.position_of(size - 1)  # (the follower may append more meanwhile: they are not checked)
         head = self.store.head()
         leaves = self.tree.scan(size)
         hasher = LeafHasher()

@@ -69,10 +69,10 @@ class TreeView(View):
         with self.sql.transaction(commit=False) as cursor:
             return self._size(cursor)
 
-    def last_position(self) -> int:
-        """The position of the last event in the tree (0 for an empty tree)."""
-        rows = self.sql.query("SELECT MAX(position) AS last FROM {t}", t=LEAVES)
-        return int(rows[0]["last"] or 0)
+    def position_of(self, index: int) -> int:
+        """The position of leaf ``index`` (0 if there is no such leaf)."""
+        rows = self.sql.query("SELECT position FROM {t} WHERE leaf_index = ?", (index,), t=LEAVES)
+        return int(rows[0]["position"]) if rows else 0
 
     def nodes(self, wanted: Sequence[Node]) -> dict[Node, bytes]:
         with self.sql.transaction(commit=False) as cursor:
@@ -84,9 +84,20 @@ class TreeView(View):
 
     def inclusion(self, indexes: Sequence[int], size: int) -> dict[int, list[bytes]]:
         """Inclusion paths of several leaves at ``size``, read together (one query)."""
+        with self.sql.transaction(commit=False) as cursor:
+            return self._paths(cursor, indexes, size)
+
+    def paths_for(self, positions: Sequence[int], size: int) -> tuple[dict[int, int], dict[int, list[bytes]]]:
+        """For events at ``positions``: their leaf indexes, and the inclusion paths at ``size`` of those
+        below it; two queries in one read transaction (what a case's proof costs)."""
+        with self.sql.transaction(commit=False) as cursor:
+            indexes = self._leaves_at(cursor, positions)
+            return indexes, self._paths(cursor, [index for index in indexes.values() if index < size], size)
+
+    def _paths(self, cursor: Any, indexes: Sequence[int], size: int) -> dict[int, list[bytes]]:
         plans = {index: inclusion_plan(index, size) for index in indexes}
         flat = [element for plan in plans.values() for element in plan]
-        hashes = iter(resolve(flat, self.nodes))
+        hashes = iter(resolve(flat, lambda wanted: self._nodes(cursor, wanted)))
         return {index: [next(hashes) for _ in plan] for index, plan in plans.items()}
 
     def consistency(self, first: int, second: int) -> list[bytes]:
@@ -94,13 +105,15 @@ class TreeView(View):
 
     def leaves_at(self, positions: Sequence[int]) -> dict[int, int]:
         """Position → leaf index, for the positions that are in the tree."""
+        with self.sql.transaction(commit=False) as cursor:
+            return self._leaves_at(cursor, positions)
+
+    def _leaves_at(self, cursor: Any, positions: Sequence[int]) -> dict[int, int]:
         found: dict[int, int] = {}
         for start in range(0, len(positions), CHUNK):
             chunk = list(positions[start : start + CHUNK])
-            rows = self.sql.query(
-                f"SELECT leaf_index, position FROM {{t}} WHERE position IN ({','.join('?' * len(chunk))})", chunk, t=LEAVES
-            )
-            found.update({int(row["position"]): int(row["leaf_index"]) for row in rows})
+            rows = cursor.tuples(f"SELECT position, leaf_index FROM {{t}} WHERE position IN ({','.join('?' * len(chunk))})", chunk, t=LEAVES)
+            found.update({int(position): int(index) for position, index in rows})
         return found
 
     def leaf_hashes(self, indexes: Sequence[int]) -> dict[int, bytes]:
@@ -149,8 +162,8 @@ class TreeView(View):
         found: dict[Node, bytes] = {}
         for start in range(0, len(keys), CHUNK):
             chunk = keys[start : start + CHUNK]
-            rows = cursor.fetch(f"SELECT seq, hash FROM {{t}} WHERE seq IN ({','.join('?' * len(chunk))})", chunk, t=NODES)
-            found.update({by_seq[int(row["seq"])]: bytes(row["hash"]) for row in rows})
+            rows = cursor.tuples(f"SELECT seq, hash FROM {{t}} WHERE seq IN ({','.join('?' * len(chunk))})", chunk, t=NODES)
+            found.update({by_seq[int(key)]: bytes(hashed) for key, hashed in rows})
         return found
 
 

@@ -165,6 +165,9 @@ def test_a_dossier_holds_what_the_reader_may_see_with_proofs_and_a_chinese_summa
     assert unit_view.status_code == 200, unit_view.text
     body = unit_view.json()
     assert [c["id"] for c in body["cases"]] == [mine] and body["hidden_cases"] == [theirs] and theirs not in body["proofs"]
+    assert any(e["case_id"] == theirs for e in full["review"]["basis_events"])
+    assert all(e["case_id"] != theirs for e in body["review"]["basis_events"])  # nor its events in the review
+    assert all(c["case_id"] != theirs for c in body["review"]["now"]["cases"])
     assert "13812345678" not in unit_view.text and "138****5678" in unit_view.text
     assert api.get(f"/v1/findings/{finding_id}/dossier", HANDLER_U2).status_code == 404
     assert api.get("/v1/findings/00000000-0000-0000-0000-000000000000/dossier").status_code == 404
