@@ -80,6 +80,15 @@ class Audit:
     def public_key(self) -> bytes | None:
         return self.notary.signer.public_key if self.notary is not None else None
 
+    def status(self) -> dict[str, Any]:
+        """For ``/health``: whether heads are signed, the latest one, and the last signing failure."""
+        latest = self.heads.latest()
+        return {
+            "signing": self.notary is not None,
+            "latest_head": {"size": latest.size, "time": latest.as_dict()["time"]} if latest else None,
+            "signing_error": self.notary.last_error if self.notary is not None else None,
+        }
+
     def _notary(self) -> Notary:
         if self.notary is None:
             raise Unavailable("no audit signing key is configured (HOTLINE_AUDIT_KEY)", retry_after=3600)

@@ -101,6 +101,8 @@ def test_heads_are_signed_on_demand_listed_and_proven_consistent(api: Api, tmp_p
     dispatched_case(api)
     second = api.post("/v1/audit/heads", {}, "discipline").json()
     assert second["size"] > first.json()["size"]
+    health = api.client.get("/health").json()
+    assert health["audit"] == {"signing": True, "latest_head": {"size": second["size"], "time": second["time"]}, "signing_error": None}
     listed = api.get("/v1/audit/heads").json()
     key = base64.b64decode(listed["public_key"])
     assert [h["size"] for h in listed["items"]] == [second["size"], first.json()["size"]]
