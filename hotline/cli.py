@@ -101,6 +101,9 @@ def _print_banner(settings: Settings, hotline: object, args: argparse.Namespace)
     base = f"http://{args.host}:{args.port}"
     print(f"\nhotline on {settings.database.describe()}; clock: {settings.clock}")
     print(f"API docs: {base}/docs   OpenAPI: {base}/openapi.json   health: {base}/health")
+    notary = getattr(hotline, "notary", None)
+    if notary is not None:
+        print(f"Tree heads signed by {notary.signer.verifier_key} (checkpoint: {base}/v1/audit/checkpoint)")
     print("Ready tokens, one per role (valid 12 hours):")
     now = SystemClock().now()
     for role, (sub, unit) in DEMO_ROLES.items():
