@@ -139,12 +139,20 @@ def _when(value: Any) -> str:
 
 
 def _fields(data: Any, found: dict[str, Any]) -> None:
-    if isinstance(data, Mapping):
-        for key, value in data.items():
+    """The labelled fields of an event's data, looking into nested values (first occurrence wins)."""
+    if isinstance(data, list):
+        for item in data:
+            if isinstance(item, Mapping):
+                _fields(item, found)
+        return
+    if not isinstance(data, Mapping):
+        return
+    for key, value in data.items():
+        if key == "requester" or not isinstance(value, (Mapping, list)) or (isinstance(value, list) and not any(isinstance(v, Mapping) for v in value)):
             if key in FIELD_LABELS and key not in found and value not in (None, "", [], {}):
                 found[key] = value
-            elif isinstance(value, (Mapping, list)):
-                _fields(value, found)
+        else:
+            _fields(value, found)
 
 
 def _value(key: str, value: Any) -> str:
