@@ -173,6 +173,8 @@ def describe(item: Mapping[str, Any]) -> str:
     """One line: ``v3  2026-09-28 09:00  派单  [热线中心 center-1（C）]  主办单位 U1；时限 2026-10-09 ...``."""
     found: dict[str, Any] = {}
     _fields(item.get("data") or {}, found)
+    if found.get("article") == found.get("ground"):
+        found.pop("article", None)  # an Art. 6 ground is its article
     details = "；".join(f"{FIELD_LABELS[k]} {_value(k, v)}" for k, v in found.items())
     label = EVENT_LABELS.get(str(item["type"]), str(item["type"]))
     line = f"v{item['version']:<3} {_when(item['recorded_at'])}  {label}  [{actor_zh(item.get('actor') or {})}]"
