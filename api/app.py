@@ -15,7 +15,7 @@ from fastapi import FastAPI
 from fastapi.routing import APIRoute
 
 from api import problems
-from api.routers import case_actions, cases, findings, operations, reference, supervision
+from api.routers import audit, case_actions, cases, findings, operations, reference, supervision
 from api.services import Services
 
 DESCRIPTION = """
@@ -58,7 +58,7 @@ def create_app(build: Callable[[], Services] | None = None, *, services: Service
         generate_unique_id_function=_operation_id,
     )
     problems.install(app)
-    for router in (operations.router, reference.router, cases.router, case_actions.router, supervision.router, findings.router):
+    for router in (operations.router, reference.router, cases.router, case_actions.router, supervision.router, findings.router, audit.router):
         app.include_router(router)
     app.add_middleware(BodyLimit, max_bytes=max_body_bytes)
     return app

@@ -14,6 +14,7 @@ from cases.administration import Administration
 from cases.application import Cases
 from projections.case_index import CaseIndexView
 from projections.findings_index import FindingsIndexView
+from replay.audit import Audit
 
 
 class ApiSettings(Protocol):
@@ -38,6 +39,7 @@ class Services(Protocol):
     findings_index: FindingsIndexView
     followers: Followers
     timekeeper: Timekeeping
+    audit: Audit
 
     def start(self) -> None: ...
 

@@ -15,6 +15,7 @@ from uuid import UUID, uuid4
 from foundation.actors import Actor
 from foundation.application import BaseApplication, Changes, Context, Recorded
 from foundation.errors import Forbidden, NotFound
+from foundation.event_times import EventTimes
 from foundation.store import Store
 from foundation.timers import Timer, Timers
 from cases import delays, escalation, handling, intake, revisits, supervision
@@ -37,7 +38,9 @@ def case_timers(aggregate: Any) -> list[Timer] | None:
 class Cases(BaseApplication):
     def __init__(self, store: Store, *, timers: Timers, snapshot_interval: int = 50) -> None:
         every = snapshot_interval
-        super().__init__(store, snapshot_every={Case: every, CaseNumbers: every}, kept=[timers])
+        self.times = EventTimes(store.sql)
+        self.times.setup()
+        super().__init__(store, snapshot_every={Case: every, CaseNumbers: every}, kept=[timers, self.times])
         self.timers = timers
         self.reference = ReferenceData(self.repository)
 
@@ -47,7 +50,7 @@ class Cases(BaseApplication):
         """The case now, at a version, or as it stood at an instant."""
         current = self._visible(case_id, actor)
         if as_of is not None:
-            version = _version_at(self.store.positioned_events(case_id), as_of)
+            version = self._version_at(case_id, as_of)
             if not version:
                 raise NotFound("case", f"{case_id} as of {as_of.isoformat()}")
         if version is None or version == current.version:
@@ -76,6 +79,15 @@ class Cases(BaseApplication):
         if superior not in (None, actor.unit):
             raise Forbidden("a unit sees only the feedback addressed to it")
         return actor.unit
+
+    def _version_at(self, case_id: UUID, instant: datetime) -> int:
+        """The last version recorded at or before ``instant``: an index seek (the history is read once for a case older than the index)."""
+        version = self.times.version_at(case_id, instant)
+        if version is None:
+            events = [event for _, event in self.store.positioned_events(case_id)]
+            self.times.fill(case_id, events)
+            version = _version_at(events, instant)
+        return version
 
     def _visible(self, case_id: UUID, actor: Actor) -> Case:
         case = self.find(case_id)
@@ -246,7 +258,7 @@ class Cases(BaseApplication):
         return self.record(ctx, decide)
 
 
-def _version_at(events: list[tuple[int, Any]], instant: datetime) -> int:
+def _version_at(events: list[Any], instant: datetime) -> int:
     """The last version recorded at or before ``instant`` (0: the aggregate did not exist yet)."""
-    versions = [event.originator_version for _, event in events if event.timestamp <= instant]
+    versions = [event.originator_version for event in events if event.timestamp <= instant]
     return versions[-1] if versions else 0

@@ -148,7 +148,11 @@ class SqlProjection(Projection[View]):
 
 
 class Follower(Protocol):
-    """A read model (stage 1) or a process that records events (stage 0), following the log."""
+    """A read model (stage 1) or a process that records events (stage 0), following the log.
+
+    A follower whose ``decodes`` attribute is False is handed the stored notifications themselves
+    (topic and stored, possibly encrypted, state) instead of domain events.
+    """
 
     name: str
     topics: tuple[str, ...]
@@ -193,7 +197,10 @@ class Runner:
     def handle(self, notifications: Sequence[Notification]) -> None:
         """Decode and process one batch, in one transaction, then move the known position on."""
         mapper = self.store.mapper
-        events = [(mapper.to_domain_event(n), Tracking(self.name, n.id)) for n in notifications]
+        if getattr(self.follower, "decodes", True):
+            events = [(mapper.to_domain_event(n), Tracking(self.name, n.id)) for n in notifications]
+        else:  # a follower of the stored bytes themselves (the integrity tree): nothing decoded or decrypted
+            events = [(n, Tracking(self.name, n.id)) for n in notifications]
         with self.lock:
             try:
                 self.follower.process_batch(events)

@@ -15,6 +15,7 @@ a plain transaction in which every error rolls everything back.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -24,12 +25,16 @@ from uuid import UUID
 from eventsourcing.persistence import IntegrityError, StoredEvent, Tracking
 from eventsourcing.postgres import PostgresProcessRecorder
 from eventsourcing.sqlite import SQLiteProcessRecorder
-from psycopg.sql import SQL
+from psycopg.sql import SQL, Literal
 
-from foundation.sql import Cursor, Dialect, Write
+from foundation.sql import Cursor, Dialect, Write, append_only
 from foundation.subscriptions import PostgresBatchSubscription, SQLiteSubscription
 
 OUTCOMES_TABLE = "hotline_outcomes"
+
+RawEvent = tuple[int, bytes | None, int, str, bytes]
+"""A stored event exactly as its row holds it: position, originator id (16 bytes; None if the row's
+id is not a UUID), originator version, topic, state (encrypted when the log is)."""
 
 
 @dataclass(frozen=True)
@@ -157,6 +162,36 @@ class CommandRecords:
         ]
 
 
+    def select_raw(self, after: int | None, upto: int | None, limit: int) -> list[RawEvent]:
+        """Stored events as their rows hold them, in position order, for checking the log against its hashes."""
+        column = self.position_column
+        originator = "originator_id" if self.dialect.kind == "sqlite" else "uuid_send(originator_id)"
+        text = f"SELECT {column}, {originator}, originator_version, topic, state FROM {{t}} WHERE 1=1"
+        params: list[Any] = []
+        if after is not None:
+            text += f" AND {column} > ?"
+            params.append(after)
+        if upto is not None:
+            text += f" AND {column} <= ?"
+            params.append(upto)
+        text += f" ORDER BY {column} LIMIT ?"
+        with self.datastore.transaction(commit=False) as raw:
+            rows = Cursor(raw, self.dialect).tuples(text, (*params, limit), t=self.events_table_name)
+        if self.dialect.kind == "postgres":
+            return [(row[0], bytes(row[1]), row[2], row[3], bytes(row[4])) for row in rows]
+        return [(row[0], _uuid_bytes(row[1]), row[2], row[3], bytes(row[4])) for row in rows]
+
+
+def _uuid_bytes(value: Any) -> bytes | None:
+    """SQLite keeps an originator id as 32 hex digits; anything else is not an id the log wrote."""
+    if not isinstance(value, str) or len(value) != 32:
+        return None
+    try:
+        return bytes.fromhex(value)
+    except ValueError:
+        return None
+
+
 class SQLiteRecorder(CommandRecords, SQLiteProcessRecorder):
     """The library's SQLite process recorder (one writer at a time), plus claims, writes and a subscription."""
 
@@ -172,7 +207,11 @@ class SQLiteRecorder(CommandRecords, SQLiteProcessRecorder):
         return SQLiteSubscription(self, gt=gt, topics=topics)
 
     def construct_create_table_statements(self) -> list[str]:
-        return [*super().construct_create_table_statements(), *self.outcome_statements()]
+        return [
+            *super().construct_create_table_statements(),
+            *append_only(self.dialect, self.events_table_name),
+            *self.outcome_statements(),
+        ]
 
     def _insert_events(self, c: Any, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int] | None:
         cursor = Cursor(c, self.dialect)
@@ -186,8 +225,11 @@ class SQLiteRecorder(CommandRecords, SQLiteProcessRecorder):
 class PostgresRecorder(CommandRecords, PostgresProcessRecorder):
     """The library's PostgreSQL process recorder, plus claims and writes, in one plain transaction.
 
-    Inserts keep the library's ``LOCK TABLE ... IN EXCLUSIVE MODE`` so positions are committed in
-    order and a follower never passes over a gap that is filled later.
+    Inserts are serialised, as the library's ``LOCK TABLE ... IN EXCLUSIVE MODE`` serialises them,
+    so positions are committed in order and a follower never passes over a gap that is filled
+    later; but on a transaction-scoped advisory lock named after the table, because LOCK TABLE in
+    that mode needs UPDATE, DELETE or TRUNCATE on the table, which a hardened service role no
+    longer has (``hotline db harden``). Every writer of the log goes through this recorder.
     """
 
     def __init__(self, datastore: Any, *, events_table_name: str, tracking_table_name: str) -> None:
@@ -195,9 +237,28 @@ class PostgresRecorder(CommandRecords, PostgresProcessRecorder):
         super().__init__(datastore, events_table_name=events_table_name, tracking_table_name=tracking_table_name)
         self.sql_create_statements.extend(SQL(statement) for statement in self.outcome_statements())  # type: ignore[arg-type]
         self.tracking_table = tracking_table_name
+        writers = hashlib.sha256(f"{self.dialect.schema}.{events_table_name}".encode()).digest()[:8]
+        self.lock_table_statements = [
+            self.lock_table_statements[0],  # SET LOCAL lock_timeout
+            SQL("SELECT pg_advisory_xact_lock({0})").format(Literal(int.from_bytes(writers, "big", signed=True))),
+        ]
 
     def subscribe(self, gt: int | None = None, topics: Sequence[str] = ()) -> PostgresBatchSubscription:
         return PostgresBatchSubscription(self, gt=gt, topics=topics)
+
+    def _create_table(self, curs: Any) -> None:
+        """Create what is missing; an existing event table is left alone (after ``harden`` an
+        administrator owns it, and PostgreSQL refuses even ``CREATE INDEX IF NOT EXISTS`` to others)."""
+        curs.execute("SELECT to_regclass(%s) IS NOT NULL AS present", (f'"{self.dialect.schema}"."{self.events_table_name}"',))
+        if not curs.fetchone()["present"]:
+            super()._create_table(curs)
+            return
+        statements = self.sql_create_statements
+        self.sql_create_statements = [s for s in statements if self.events_table_name not in s.as_string()]
+        try:
+            super()._create_table(curs)
+        finally:
+            self.sql_create_statements = statements
 
     def insert_events(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int] | None:
         claim: OutcomeClaim | None = kwargs.get("idempotency")

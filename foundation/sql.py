@@ -12,6 +12,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
+from psycopg.rows import tuple_row
+
 
 @dataclass(frozen=True)
 class Dialect:
@@ -36,6 +38,25 @@ class Write:
     tables: dict[str, str] = field(default_factory=dict)
 
 
+APPEND_ONLY = "append-only table: rows are never updated or deleted"
+
+
+def append_only(dialect: Dialect, table: str) -> list[str]:
+    """Statements that make the database itself refuse UPDATE and DELETE on ``table``.
+
+    On SQLite these are triggers that abort, created with the table. On PostgreSQL the refusal is a
+    matter of privileges (``hotline db harden`` revokes UPDATE, DELETE and TRUNCATE from the service
+    role), so nothing is created here.
+    """
+    if dialect.kind != "sqlite":
+        return []
+    return [
+        f"CREATE TRIGGER IF NOT EXISTS {table}_no_{action.lower()} BEFORE {action} ON {table} "
+        f"BEGIN SELECT RAISE(ABORT, '{table}: {APPEND_ONLY}'); END"
+        for action in ("UPDATE", "DELETE")
+    ]
+
+
 class Cursor:
     """A database cursor that speaks the neutral dialect."""
 
@@ -53,6 +74,19 @@ class Cursor:
     def fetch(self, text: str, params: Sequence[Any] = (), **tables: str) -> list[dict[str, Any]]:
         self.execute(text, params, **tables)
         return [dict(row) for row in self.raw.fetchall()]
+
+    def tuples(self, text: str, params: Sequence[Any] = (), **tables: str) -> list[tuple[Any, ...]]:
+        """Rows as plain tuples, in the same transaction (for reading many rows fast)."""
+        if self.dialect.kind == "sqlite":
+            cursor = self.raw.sqlite_cursor.connection.cursor()
+            cursor.row_factory = None
+        else:
+            cursor = self.raw.connection.cursor(row_factory=tuple_row, binary=True)
+        try:
+            cursor.execute(self.dialect.statement(text, **tables), tuple(params))
+            return cursor.fetchall()
+        finally:
+            cursor.close()
 
     def write(self, write: Write) -> None:
         self.executemany(write.text, write.rows, **write.tables)
@@ -73,6 +107,11 @@ class Sql:
     def transaction(self, *, commit: bool = True) -> Iterator[Cursor]:
         with self.datastore.transaction(commit=commit) as curs:
             yield Cursor(curs, self.dialect)
+
+    def has_table(self, name: str) -> bool:
+        if self.kind == "sqlite":
+            return bool(self.query("SELECT 1 AS present FROM sqlite_master WHERE type = 'table' AND name = ?", (name,)))
+        return bool(self.query("SELECT to_regclass(?) IS NOT NULL AS present", (self.table(name),))[0]["present"])
 
     def query(self, text: str, params: Sequence[Any] = (), **tables: str) -> list[dict[str, Any]]:
         with self.transaction(commit=False) as cursor:

@@ -21,7 +21,7 @@ from eventsourcing.utils import Environment
 from psycopg.sql import SQL, Identifier
 
 from foundation.database import DatabaseTarget
-from foundation.recorders import PostgresRecorder, SQLiteRecorder, StoredOutcome
+from foundation.recorders import PostgresRecorder, RawEvent, SQLiteRecorder, StoredOutcome
 from foundation.serialization import OrjsonTranscoder, PydanticMapper
 from foundation.sql import Sql
 
@@ -81,7 +81,10 @@ class Store:
             self.factory = PostgresFactory(self.env)
             if self.target.schema_name:
                 with self.factory.datastore.transaction(commit=True) as curs:
-                    curs.execute(SQL("CREATE SCHEMA IF NOT EXISTS {0}").format(Identifier(self.target.schema_name)))
+                    # Only when missing: a (hardened) service role need not be allowed to create schemas.
+                    curs.execute("SELECT 1 FROM pg_namespace WHERE nspname = %s", (self.target.schema_name,))
+                    if not curs.fetchall():
+                        curs.execute(SQL("CREATE SCHEMA IF NOT EXISTS {0}").format(Identifier(self.target.schema_name)))
             self.recorder = PostgresRecorder(
                 self.factory.datastore,
                 events_table_name=f"{APP_NAME}_events",
@@ -141,6 +144,10 @@ class Store:
             (position, self.mapper.to_domain_event(stored))
             for position, stored in self.recorder.select_positioned(originator_id, lte)
         ]
+
+    def raw_events(self, after: int | None, upto: int | None, limit: int) -> list[RawEvent]:
+        """Stored events exactly as their rows hold them (nothing decoded or decrypted), in position order."""
+        return self.recorder.select_raw(after, upto, limit)
 
     def outcome(self, principal: str, key: str) -> StoredOutcome | None:
         """The kept outcome of a command sent with ``key`` by ``principal`` (decrypted)."""

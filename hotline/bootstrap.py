@@ -27,6 +27,9 @@ from hotline.settings import Settings
 from hotline.timekeeper import Timekeeper
 from projections.case_index import CaseIndex, CaseIndexView
 from projections.findings_index import FindingsIndex, FindingsIndexView
+from replay.audit import Audit
+from replay.heads import Heads, Notary, Signer
+from replay.tree import IntegrityTree, TreeView
 
 
 @dataclass
@@ -45,17 +48,24 @@ class Hotline:
     findings_index: FindingsIndexView
     followers: Followers
     timekeeper: Timekeeper
+    audit: Audit
+    notary: Notary | None = None
 
     def start(self) -> None:
-        """Catch up every read model and process, then follow the log live and keep time."""
+        """Catch up every read model and process, then follow the log live, keep time and sign tree heads."""
         if self.settings.followers == "external":
             return
         self.followers.catch_up()
         if self.settings.followers == "embedded":
             self.followers.start()
             self.timekeeper.start()
+            if self.notary is not None:
+                self.notary.sign_if_grown()
+                self.notary.start(self.settings.audit_head_interval)
 
     def close(self) -> None:
+        if self.notary is not None:
+            self.notary.stop()
         self.timekeeper.stop()
         self.followers.stop()
         self.store.close()
@@ -84,13 +94,25 @@ def bootstrap(settings: Settings) -> Hotline:
     rules = RulesProcess(store, clock, snapshot_interval=every)
     index = CaseIndexView(store)
     findings_index = FindingsIndexView(store)
+    tree = TreeView(store)
     followers = Followers(
-        store, [rules, CaseIndex(index), FindingsIndex(findings_index)], inline=settings.followers == "inline"
+        store, [rules, CaseIndex(index), FindingsIndex(findings_index), IntegrityTree(tree)], inline=settings.followers == "inline"
     )
     if settings.followers != "external":
         followers.setup()
         _build_timers_once(store, cases, timers)
         _reassess_once(store, rules)
+    findings = Findings(store, snapshot_interval=every)
+    heads = Heads(store.sql)
+    heads.setup()
+    notary = None
+    if settings.audit_key is not None:
+        signer = Signer.load(settings.audit_key, settings.audit_origin)
+        notary = Notary(size=tree.size, root=tree.root, heads=heads, signer=signer, now=clock.now)
+    audit = Audit(
+        store=store, tree=tree, heads=heads, notary=notary, cases=cases, findings=findings,
+        wait=lambda position: followers.wait(position, settings.wait_timeout), now=clock.now, origin=settings.audit_origin,
+    )
     return Hotline(
         settings=settings,
         store=store,
@@ -98,12 +120,14 @@ def bootstrap(settings: Settings) -> Hotline:
         timers=timers,
         cases=cases,
         admin=Administration(store, timers=timers, snapshot_interval=every),
-        findings=Findings(store, snapshot_interval=every),
+        findings=findings,
         rules=rules,
         index=index,
         findings_index=findings_index,
         followers=followers,
         timekeeper=Timekeeper(cases=cases, timers=timers, clock=clock, interval=settings.timekeeper_interval),
+        audit=audit,
+        notary=notary,
     )
 
 

@@ -1,4 +1,4 @@
-"""The ``hotline`` command: ``serve`` the API, print a ``token``.
+"""The ``hotline`` command: ``serve`` the API, print a ``token``; ``audit``, ``db`` and ``replay`` (``audit_cli``).
 
 Configuration comes from ``HOTLINE_*`` environment variables (see README); a missing JWT secret
 or cipher key is generated into ``./var/`` on first use, so ``hotline serve`` works out of the box.
@@ -13,6 +13,7 @@ from datetime import timedelta
 
 from api.auth import issue_token
 from foundation.actors import ROLES
+from hotline import audit_cli
 from hotline.settings import Settings
 
 DEMO_ROLES = {
@@ -47,10 +48,14 @@ def main(argv: list[str] | None = None) -> int:
     token.add_argument("--role", action="append", required=True, choices=ROLES, help="repeat for several roles")
     token.add_argument("--ttl-hours", type=int, default=None, help="validity (default HOTLINE_TOKEN_TTL_HOURS or 12)")
 
+    audit_cli.add_commands(commands)
+
     args = parser.parse_args(argv)
     settings = Settings.from_env().with_generated_secrets()
     if args.command == "token":
         return _token(settings, args)
+    if args.command in audit_cli.COMMANDS:
+        return audit_cli.run(settings, args)
     return _serve(settings, args)
 
 
@@ -96,6 +101,9 @@ def _print_banner(settings: Settings, hotline: object, args: argparse.Namespace)
     base = f"http://{args.host}:{args.port}"
     print(f"\nhotline on {settings.database.describe()}; clock: {settings.clock}")
     print(f"API docs: {base}/docs   OpenAPI: {base}/openapi.json   health: {base}/health")
+    notary = getattr(hotline, "notary", None)
+    if notary is not None:
+        print(f"Tree heads signed by {notary.signer.verifier_key} (checkpoint: {base}/v1/audit/checkpoint)")
     print("Ready tokens, one per role (valid 12 hours):")
     now = SystemClock().now()
     for role, (sub, unit) in DEMO_ROLES.items():

@@ -43,6 +43,13 @@ class Settings(BaseModel):
     separate ``hotline projections run`` worker (``external``: this process only waits for them),
     or in the thread that waits for them (``inline``: tests and tools)."""
     token_ttl_hours: int = 12
+    audit_key: Path | None = None
+    """The Ed25519 key that signs tree heads (PKCS#8 PEM); none: heads are not signed. ``hotline
+    serve`` generates ``var/audit-ed25519.pem`` (0600) when unset."""
+    audit_origin: str = "hotline.12345.ganzhou/events"
+    """The log's name on its checkpoints (first line) and its signing key's name."""
+    audit_head_interval: float = Field(default=60.0, gt=0)
+    """Seconds between signed tree heads, signed only when the tree grew."""
 
     @field_validator("clock_start")
     @classmethod
@@ -72,7 +79,12 @@ class Settings(BaseModel):
         cipher_key = self.cipher_key or _secret_file(
             self.var_dir / "cipher-key", lambda: base64.b64encode(secrets.token_bytes(32)).decode()
         )
-        return self.model_copy(update={"jwt_secret": jwt_secret, "cipher_key": cipher_key})
+        audit_key = self.audit_key or self.var_dir / "audit-ed25519.pem"
+        if not audit_key.exists():
+            from replay.heads import generate_key
+
+            generate_key(audit_key)
+        return self.model_copy(update={"jwt_secret": jwt_secret, "cipher_key": cipher_key, "audit_key": audit_key})
 
 
 def _secret_file(path: Path, make) -> str:  # noqa: ANN001

@@ -115,6 +115,11 @@ class CaseIndexView(View):
 
     # ------------------------------------------------------------------ queries
 
+    def case_id_for(self, number: str) -> UUID | None:
+        """The case with this human case number (``YYYYMMDD`` + sequence), if the index has it."""
+        rows = self.sql.query("SELECT case_id FROM {c} WHERE number = ?", (number,), c="case_list")
+        return UUID(rows[0]["case_id"]) if rows else None
+
     def list(self, where: ListFilter, *, page_size: int, page_token: str | None) -> tuple[list[dict[str, Any]], str | None]:
         """Newest accepted first (then highest number), filtered, one page; the token is the last row's sort key."""
         clauses, params = [], []

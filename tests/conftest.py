@@ -8,11 +8,15 @@ sets it). A database is created for the run on ``HOTLINE_TEST_POSTGRES_URL`` (de
 
 from __future__ import annotations
 
+import atexit
 import base64
 import os
+import shutil
+import tempfile
 import uuid
 from collections.abc import Iterator
 from datetime import datetime, timedelta
+from pathlib import Path
 
 import psycopg
 import pytest
@@ -21,6 +25,7 @@ from psycopg import sql
 from cases.calendar import TZ
 from hotline.bootstrap import Hotline, bootstrap
 from hotline.settings import Settings
+from replay.heads import generate_key
 
 ADMIN_URL = os.environ.get("HOTLINE_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 POSTGRES_OFF = os.environ.get("HOTLINE_TEST_POSTGRES", "").lower() == "off"
@@ -29,6 +34,10 @@ START = datetime(2026, 9, 28, 9, 0, tzinfo=TZ)
 """Monday before the 2026 National Day week: 2026-10-01..07 are holidays, Sat 10-10 is a make-up day."""
 
 STORES = ["sqlite", "postgres"]
+AUDIT_KEY = Path(tempfile.mkdtemp(prefix="hotline-test-")) / "audit-ed25519.pem"
+"""The key that signs the tree heads of every test run (generated once per run)."""
+generate_key(AUDIT_KEY)
+atexit.register(shutil.rmtree, AUDIT_KEY.parent, True)
 
 
 @pytest.fixture(scope="session")
@@ -72,6 +81,7 @@ def make_settings(database_url: str, **overrides: object) -> Settings:
         "followers": "inline",
         "follower_poll_interval": 0.2,
         "wait_timeout": 10.0,
+        "audit_key": AUDIT_KEY,
     }
     values.update(overrides)
     return Settings.model_validate(values)

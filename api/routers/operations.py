@@ -21,7 +21,8 @@ def health(services: ServicesDep) -> Response:
     """200 once the store is reachable and the service is ready; says how far each follower is."""
     head = services.store.head()
     followers = services.followers.status()
-    degraded = any(f["error"] for f in followers) or services.timekeeper.last_error is not None
+    audit = services.audit.status()
+    degraded = any(f["error"] for f in followers) or services.timekeeper.last_error is not None or audit["signing_error"] is not None
     return respond(
         200,
         {
@@ -31,6 +32,7 @@ def health(services: ServicesDep) -> Response:
             "clock": {"mode": "manual" if services.clock.manual else "system", "now": services.clock.now().isoformat()},
             "followers": followers,
             "timekeeper_error": services.timekeeper.last_error,
+            "audit": audit,
         },
     )
 

@@ -151,8 +151,13 @@ def command_routes() -> set[tuple[str, str]]:
     return {(method.upper(), path) for path, operations in paths.items() for method in operations if method in ("post", "put", "patch", "delete")}
 
 
+NOT_COMMANDS = {
+    ("POST", "/v1/audit/heads"): "signs the tree as it stands (a head beside the log, not an event); every call is a new head",
+}
+
+
 def test_every_command_route_has_a_recipe() -> None:
-    assert command_routes() == set(RECIPES)
+    assert command_routes() == set(RECIPES) | set(NOT_COMMANDS)
 
 
 @pytest.mark.parametrize("route", sorted(RECIPES), ids=lambda route: f"{route[0]} {route[1]}")

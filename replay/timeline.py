@@ -1,0 +1,189 @@
+"""A case's history as a timeline a person reads, in Chinese: what happened, under which article,
+who did it, and which deadline it set or missed.
+
+It renders the items of ``GET /v1/cases/{id}/history`` (``version, type, recorded_at, actor, data,
+position``, requester data already masked for the reader), so the CLI's ``hotline replay case`` and
+the dossier's summary show exactly what the API shows.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+from typing import Any
+
+from accountability.clauses import CLAUSE_TEXT
+from cases.calendar import TZ
+
+EVENT_LABELS: dict[str, str] = {
+    "Accepted": "受理登记",
+    "SupervisionRequired": "列为督办件",
+    "Dispatched": "派单",
+    "Signed": "签收",
+    "DispatchReturned": "退回派单",
+    "ReturnDecided": "审核退回",
+    "Responded": "紧急件首次响应",
+    "ExtensionRequested": "申请延期",
+    "ExtensionDecided": "延期审批",
+    "JustificationReported": "报告正当理由",
+    "JustificationDecided": "审核正当理由",
+    "Urged": "督办（催办）",
+    "RectificationProposed": "提出整改建议",
+    "RectificationRefused": "拒不整改",
+    "Escalated": "报告市政府",
+    "TrackingOrdered": "市政府督查室跟踪督办",
+    "ContributionRecorded": "协办单位报送办理情况",
+    "CooperationIssueRecorded": "记录协办单位不配合",
+    "SupervisionMet": "按督办要求办结",
+    "Replied": "办理回复",
+    "Revisited": "回访",
+    "RedoOrdered": "发回重办",
+    "RedoAttributed": "认定重办责任",
+    "Closed": "办结归档",
+    "SuperiorNotified": "向上级单位反馈督办结果",
+    "HandlingDeadlineLapsed": "办理时限届满未回复（逾期）",
+    "OverdueMarkPassed": "超过办理时限10个工作日仍未回复",
+    "SupervisionDeadlineLapsed": "督办时限届满未办结",
+    "ResponseDeadlineLapsed": "紧急件响应时限届满未响应",
+    "DeadlinesRecomputed": "工作日历调整，重新计算时限",
+}
+
+ROLE_LABELS = {
+    "agent": "坐席",
+    "center": "热线中心",
+    "unit_handler": "承办人",
+    "unit_leader": "单位负责人",
+    "city_gov": "市政府",
+    "discipline": "纪检监察",
+    "auditor": "审计",
+    "admin": "管理员",
+}
+
+STATUS_LABELS = {
+    "accepted": "已受理", "dispatched": "已派单", "signed": "已签收", "replied": "已回复", "redo": "重办中", "closed": "已办结",
+}
+
+FIELD_LABELS = {
+    "ground": "依据",
+    "article": "条款",
+    "method": "方式",
+    "lead_unit": "主办单位",
+    "co_units": "协办单位",
+    "unit": "单位",
+    "due_date": "时限",
+    "due_at": "响应时限",
+    "working_days": "工作日",
+    "rule": "计算依据",
+    "at": "发生时刻",
+    "outcome": "结果",
+    "approved": "批准",
+    "accepted": "采纳",
+    "granted": "同意",
+    "satisfied": "满意",
+    "reply_matches_facts": "回复与实际相符",
+    "reason": "理由",
+    "note": "说明",
+    "requester": "诉求人",
+    "category": "类别",
+    "urgency": "紧急程度",
+    "summary": "摘要",
+}
+"""The fields a timeline line shows, wherever they sit in the event's data (first occurrence)."""
+
+VALUE_LABELS = {
+    "urgency": {"normal": "一般", "urgent": "紧急", "emergency": "特急"},
+    "outcome": {"resolved": "已解决", "explained": "已解释说明", "unresolved": "未解决"},
+    "method": {"sms": "短信", "phone": "电话", "wechat": "微信", "written_letter": "书面督办函", "onsite_coordination": "现场协调",
+               "leader_dispatch": "领导调度"},
+}
+
+_NUMERALS = "零一二三四五六七八九"
+
+
+def chinese_number(n: int) -> str:
+    """1..99 in Chinese numerals (十一, 二十, ...)."""
+    if n < 10:
+        return _NUMERALS[n]
+    tens, ones = divmod(n, 10)
+    return ("" if tens == 1 else _NUMERALS[tens]) + "十" + (_NUMERALS[ones] if ones else "")
+
+
+def article_zh(article: str) -> str:
+    """``"11(1)"`` → ``第十一条第（一）项``; ``"7"`` → ``第七条``; anything else as it is."""
+    match = re.fullmatch(r"(\d+)(?:\((\d+)\))?", article.strip())
+    if not match:
+        return article
+    text = f"第{chinese_number(int(match[1]))}条"
+    return text + (f"第（{chinese_number(int(match[2]))}）项" if match[2] else "")
+
+
+def actor_zh(actor: Mapping[str, Any]) -> str:
+    staff = str(actor.get("staff", ""))
+    if staff.startswith("system:"):
+        return {"system:timekeeper": "系统（计时）", "system:rules": "系统（规则）"}.get(staff, f"系统（{staff[7:]}）")
+    roles = "、".join(ROLE_LABELS.get(r, r) for r in actor.get("roles", ()))
+    unit = actor.get("unit")
+    return f"{roles} {staff}" + (f"（{unit}）" if unit else "")
+
+
+def _when(value: Any) -> str:
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value)
+        except ValueError:
+            return value
+    if isinstance(value, datetime):
+        return value.astimezone(TZ).strftime("%Y-%m-%d %H:%M")
+    return str(value)
+
+
+def _fields(data: Any, found: dict[str, Any]) -> None:
+    """The labelled fields of an event's data, looking into nested values (first occurrence wins)."""
+    if isinstance(data, list):
+        for item in data:
+            if isinstance(item, Mapping):
+                _fields(item, found)
+        return
+    if not isinstance(data, Mapping):
+        return
+    for key, value in data.items():
+        if key == "requester" or not isinstance(value, (Mapping, list)) or (isinstance(value, list) and not any(isinstance(v, Mapping) for v in value)):
+            if key in FIELD_LABELS and key not in found and value not in (None, "", [], {}):
+                found[key] = value
+        else:
+            _fields(value, found)
+
+
+def _value(key: str, value: Any) -> str:
+    if key in ("ground", "article") and isinstance(value, str):
+        return article_zh(value)
+    if key == "requester" and isinstance(value, Mapping):
+        return "、".join(str(v) for v in (value.get("name"), value.get("phone")) if v) or "（不可见）"
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, list):
+        return "、".join(str(v) for v in value)
+    if key in ("at", "due_at"):
+        return _when(value)
+    return VALUE_LABELS.get(key, {}).get(str(value), str(value))
+
+
+def describe(item: Mapping[str, Any]) -> str:
+    """One line: ``v3  2026-09-28 09:00  派单  [热线中心 center-1（C）]  主办单位 U1；时限 2026-10-09 ...``."""
+    found: dict[str, Any] = {}
+    _fields(item.get("data") or {}, found)
+    if found.get("article") == found.get("ground"):
+        found.pop("article", None)  # an Art. 6 ground is its article
+    details = "；".join(f"{FIELD_LABELS[k]} {_value(k, v)}" for k, v in found.items())
+    label = EVENT_LABELS.get(str(item["type"]), str(item["type"]))
+    line = f"v{item['version']:<3} {_when(item['recorded_at'])}  {label}  [{actor_zh(item.get('actor') or {})}]"
+    return f"{line}  {details}" if details else line
+
+
+def timeline(items: Iterable[Mapping[str, Any]]) -> list[str]:
+    return [describe(item) for item in items]
+
+
+def clause_zh(clause: str) -> str:
+    return CLAUSE_TEXT.get(clause, article_zh(clause))
