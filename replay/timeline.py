@@ -169,15 +169,27 @@ def _value(key: str, value: Any) -> str:
     return VALUE_LABELS.get(key, {}).get(str(value), str(value))
 
 
-def describe(item: Mapping[str, Any]) -> str:
-    """One line: ``v3  2026-09-28 09:00  派单  [热线中心 center-1（C）]  主办单位 U1；时限 2026-10-09 ...``."""
+def entry(item: Mapping[str, Any]) -> dict[str, Any]:
+    """One history item as a person reads it: version, when, what (with its article), who, and the details."""
     found: dict[str, Any] = {}
     _fields(item.get("data") or {}, found)
     if found.get("article") == found.get("ground"):
         found.pop("article", None)  # an Art. 6 ground is its article
-    details = "；".join(f"{FIELD_LABELS[k]} {_value(k, v)}" for k, v in found.items())
-    label = EVENT_LABELS.get(str(item["type"]), str(item["type"]))
-    line = f"v{item['version']:<3} {_when(item['recorded_at'])}  {label}  [{actor_zh(item.get('actor') or {})}]"
+    return {
+        "version": item["version"],
+        "when": _when(item["recorded_at"]),
+        "label": EVENT_LABELS.get(str(item["type"]), str(item["type"])),
+        "type": str(item["type"]),
+        "actor": actor_zh(item.get("actor") or {}),
+        "details": [(FIELD_LABELS[k], _value(k, v)) for k, v in found.items()],
+    }
+
+
+def describe(item: Mapping[str, Any]) -> str:
+    """One line: ``v3  2026-09-28 09:00  派单  [热线中心 center-1（C）]  主办单位 U1；时限 2026-10-09 ...``."""
+    shown = entry(item)
+    details = "；".join(f"{label} {value}" for label, value in shown["details"])
+    line = f"v{shown['version']:<3} {shown['when']}  {shown['label']}  [{shown['actor']}]"
     return f"{line}  {details}" if details else line
 
 
