@@ -30,7 +30,7 @@ from foundation.clock import TZ
 from foundation.errors import DomainError, Forbidden, InvalidInput, NotAllowedNow, NotFound
 from projections.findings_index import FindingFilter
 from projections.pages import ListFilter
-from replay.timeline import STATUS_LABELS, VALUE_LABELS, entry
+from replay.timeline import STATUS_LABELS, VALUE_LABELS, article_zh, entry
 
 TEMPLATES = Environment(loader=FileSystemLoader(Path(__file__).parent / "templates"), autoescape=select_autoescape(["html"]))
 OVERSIGHT = ("center", "city_gov", "discipline", "auditor", "admin")
@@ -40,7 +40,7 @@ FINDING_STATUS = {
 }
 TEMPLATES.globals.update(
     status_zh=STATUS_LABELS, finding_status_zh=FINDING_STATUS, urgency_zh=VALUE_LABELS["urgency"], method_zh=VALUE_LABELS["method"],
-    clause_text=CLAUSE_TEXT,
+    clause_text=CLAUSE_TEXT, article_zh=article_zh,
 )
 
 router = APIRouter(prefix="/console", include_in_schema=False)
