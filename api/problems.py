@@ -42,6 +42,12 @@ class PayloadTooLarge(Exception):
     pass
 
 
+class TooManyRequests(Exception):
+    """Too many requests are waiting already (``min_position``); retry after a second."""
+
+    retry_after = 1
+
+
 def problem(status: int, title: str, detail: str, slug: str, *, headers: dict[str, str] | None = None, **extra: Any) -> Response:
     body = {"type": f"/problems/{slug}", "title": title, "status": status, "detail": detail, **extra}
     return Response(orjson.dumps(body), status_code=status, media_type=PROBLEM, headers=headers)
@@ -104,6 +110,10 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(Unavailable)
     async def _unavailable(_: Request, exc: Unavailable) -> Response:
         return problem(503, "Not ready", str(exc), "unavailable", headers={"Retry-After": str(exc.retry_after)})
+
+    @app.exception_handler(TooManyRequests)
+    async def _too_many(_: Request, exc: TooManyRequests) -> Response:
+        return problem(429, "Too many requests", str(exc), "too-many-requests", headers={"Retry-After": str(exc.retry_after)})
 
     @app.exception_handler(Unauthorized)
     async def _unauthorized(_: Request, exc: Unauthorized) -> Response:

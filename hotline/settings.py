@@ -32,6 +32,8 @@ class Settings(BaseModel):
     var_dir: Path = DEFAULT_VAR_DIR
     wait_timeout: float = Field(default=5.0, gt=0, le=60)
     """How long a query with ``min_position`` waits before answering 503."""
+    max_waiters: int = Field(default=32, ge=1, le=1000)
+    """How many queries may wait on ``min_position`` at once; more get 429 with ``Retry-After``."""
     timekeeper_interval: float = Field(default=1.0, gt=0)
     snapshot_interval: int = Field(default=50, ge=2)
     cache_size: int = Field(default=5000, ge=0)

@@ -12,6 +12,6 @@ from hotline.settings import Settings
 def create_app(settings: Settings | None = None, *, hotline: Hotline | None = None) -> FastAPI:
     """The app for ``settings`` (built and started in the lifespan), or around an already built ``hotline``."""
     if hotline is not None:
-        return create_api(services=hotline, max_body_bytes=hotline.settings.max_body_bytes)
+        return create_api(services=hotline, max_body_bytes=hotline.settings.max_body_bytes, max_waiters=hotline.settings.max_waiters)
     settings = settings or Settings()
-    return create_api(lambda: bootstrap(settings), max_body_bytes=settings.max_body_bytes)
+    return create_api(lambda: bootstrap(settings), max_body_bytes=settings.max_body_bytes, max_waiters=settings.max_waiters)
