@@ -11,12 +11,12 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 import orjson
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.routing import APIRoute
 
 from api import problems
 from api.routers import case_actions, cases, findings, operations, reference, supervision
-from api.deps import Waiters
+from api.deps import Waiters, printable_parameters
 from api.services import Services
 
 DESCRIPTION = """
@@ -63,6 +63,7 @@ def create_app(
         description=DESCRIPTION,
         lifespan=lifespan,
         generate_unique_id_function=_operation_id,
+        dependencies=[Depends(printable_parameters)],
     )
     app.state.waiters = Waiters(max_waiters)
     problems.install(app)

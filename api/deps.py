@@ -16,10 +16,12 @@ from typing import Annotated, Any
 import anyio
 import orjson
 from fastapi import Depends, Header, Query, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
 
 from api.auth import actor_from
 from api.problems import IdempotencyMismatch, TooManyRequests
+from api.schemas import unprintable
 from api.services import Services
 from foundation.actors import UNIT_ROLES, Actor
 from foundation.application import Context, IdempotencyKey, Outcome, Recorded
@@ -28,6 +30,21 @@ from foundation.recorders import IdempotencyKeyTaken, StoredOutcome
 
 Present = Callable[[Recorded, Actor], tuple[int, dict[str, Any]]]
 """From a command's outcome (and the aggregate at its version) to the answer's status and body."""
+
+
+def printable_parameters(request: Request) -> None:
+    """No control characters in the path or query parameters of any route (422 naming the parameter).
+
+    Installed for every route (``api.app``), so a parameter added later is covered too.
+    """
+    errors = []
+    for where, params in (("path", request.path_params), ("query", request.query_params)):
+        for name, value in params.items():
+            found = unprintable(str(value))
+            if found:
+                errors.append({"type": "value_error", "loc": (where, name), "msg": found.replace("the text", "the value", 1), "input": value})
+    if errors:
+        raise RequestValidationError(errors)
 
 
 def get_services(request: Request) -> Services:
@@ -176,7 +193,7 @@ async def _command(
     services: ServicesDep,
     actor: ActorDep,
     if_match: Annotated[str | None, Header(alias="If-Match")] = None,
-    idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key", max_length=200)] = None,
+    idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key", max_length=200, pattern=r"^[\x21-\x7e]+$")] = None,
 ) -> Command:
     body = await request.body()
     return Command(services, actor, _fingerprint(request, body), if_match, idempotency_key)

@@ -77,8 +77,11 @@ class View(TrackingRecorder):
 
     @contextmanager
     def batch(self, tracking: Tracking) -> Iterator[None]:
-        """One transaction: what the handlers write, ``flush()``, and the position ``tracking``."""
-        with self.sql.transaction() as cursor:
+        """One transaction: what the handlers write, ``flush()``, and the position ``tracking``.
+
+        The handlers' text is written as the database can hold it (``foundation.sql.storable``).
+        """
+        with self.sql.transaction(storable=True) as cursor:
             self._cursor = cursor
             try:
                 yield

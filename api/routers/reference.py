@@ -8,11 +8,10 @@ from fastapi import APIRouter, Path
 from fastapi.responses import Response
 
 from api.deps import ActorDep, CommandDep, Consistent, ServicesDep, respond, roles
-from api.schemas import CalendarIn, StaffIn, UnitIn, UnitOut
+from api.schemas import CalendarIn, PolicyIn, StaffIn, UnitIn, UnitOut
 from foundation.actors import Actor
 from foundation.application import Recorded
 from cases.calendar import WorkingCalendar
-from cases.policy import PolicyTable
 
 router = APIRouter(prefix="/v1", tags=["units, calendar, policy"])
 ADMIN = roles("admin")
@@ -86,8 +85,8 @@ def _year(calendar: WorkingCalendar, year: int) -> dict[str, Any]:
 
 
 @router.put("/policy/deadlines", dependencies=[ADMIN])
-def set_policy(body: PolicyTable, cmd: CommandDep) -> Response:
-    return cmd.run(policy_set, cmd.services.admin.set_policy, body)
+def set_policy(body: PolicyIn, cmd: CommandDep) -> Response:
+    return cmd.run(policy_set, cmd.services.admin.set_policy, body.table())
 
 
 @router.get("/policy/deadlines", dependencies=[Consistent])
