@@ -33,6 +33,8 @@ from eventsourcing.dispatch import singledispatchmethod
 from eventsourcing.persistence import IntegrityError, Notification, ProgrammingError, Tracking, TrackingRecorder
 from eventsourcing.projection import Projection
 
+from foundation.aggregate import project
+from foundation.setaside import SET_ASIDE_ID, SetAside
 from foundation.sql import Cursor
 from foundation.store import Store
 
@@ -166,6 +168,9 @@ class Runner:
         self.failures = 0
         """How many batches failed since the service started (a metric for /health)."""
         self.failing_at: int | None = None
+        self.set_aside: dict[int, SetAside] = {}
+        """Positions an operator set aside for this follower (``foundation.setaside``)."""
+        self.passed_over: list[int] = []
         self.condition = threading.Condition()
         self.thread: threading.Thread | None = None
         self.lock = threading.Lock()
@@ -176,7 +181,13 @@ class Runner:
         return self.follower.name
 
     def refresh(self) -> None:
+        self.load_set_asides()
         self._advance(self.follower.tracked())
+
+    def load_set_asides(self) -> None:
+        """Read the operators' set-aside decisions that concern this follower from the log."""
+        decisions = project(event for _, event in self.store.positioned_events(SET_ASIDE_ID))
+        self.set_aside = decisions.positions(self.name) if decisions is not None else {}
 
     def _advance(self, position: int) -> None:
         with self.condition:
@@ -185,16 +196,32 @@ class Runner:
             self.condition.notify_all()
 
     def handle(self, notifications: Sequence[Notification]) -> None:
-        """Decode and process one batch, in one transaction, then move the known position on."""
+        """Decode and process one batch, in one transaction, then move the known position on.
+
+        A position an operator set aside is passed over, loudly; nothing else ever is.
+        """
         mapper = self.store.mapper
-        events = [(mapper.to_domain_event(n), Tracking(self.name, n.id)) for n in notifications]
+        kept = [n for n in notifications if n.id not in self.set_aside]
         with self.lock:
-            try:
-                self.follower.process_batch(events)
-            except IntegrityError:
-                if self.follower.tracked() < notifications[-1].id:
-                    raise
-                # another process of this follower already recorded this batch: nothing to do
+            for n in notifications:
+                if n.id in self.set_aside:
+                    decision = self.set_aside[n.id]
+                    log.warning(
+                        "follower %s passes over position %d, set aside by %s at %s: %s",
+                        self.name, n.id, decision.by, decision.at.isoformat(), decision.reason,
+                    )
+                    if n.id not in self.passed_over:
+                        self.passed_over.append(n.id)
+            if kept:
+                events = [(mapper.to_domain_event(n), Tracking(self.name, n.id)) for n in kept]
+                try:
+                    self.follower.process_batch(events)
+                except IntegrityError:
+                    if self.follower.tracked() < kept[-1].id:
+                        raise
+                    # another process of this follower already recorded this batch: nothing to do
+            if not kept or kept[-1].id != notifications[-1].id:
+                self.store.recorder.insert_tracking(Tracking(self.name, notifications[-1].id))
         self._advance(notifications[-1].id)
 
     def step(self) -> bool:
@@ -206,7 +233,13 @@ class Runner:
         )
         if not batch:
             return False
-        self.handle(batch)
+        try:
+            self.handle(batch)
+        except Exception:
+            self.load_set_asides()  # an operator may have set the failing event aside since
+            if not any(n.id in self.set_aside for n in batch):
+                raise
+            self.handle(batch)
         self.error = None
         return True
 
@@ -226,9 +259,16 @@ class Runner:
                     self.name, self.failing_at - 1, self.failures, backoff,
                 )
                 stopping.wait(backoff)
+                self._reload_set_asides()
                 backoff = min(backoff * 2, 30.0)
             else:
                 backoff = 0.5
+
+    def _reload_set_asides(self) -> None:
+        try:
+            self.load_set_asides()
+        except Exception:  # noqa: BLE001 - the store may be down too; the next failure tries again
+            log.exception("follower %s could not read the set-aside decisions", self.name)
 
     def _follow(self, stopping: threading.Event) -> None:
         with self.store.recorder.subscribe(gt=self.position, topics=self.follower.topics) as subscription:
@@ -348,6 +388,9 @@ class Followers:
                 "error": r.error,
                 "failing_at": r.failing_at,
                 "failures": r.failures,
+                "passed_over": [
+                    {"position": p, "reason": r.set_aside[p].reason, "by": r.set_aside[p].by} for p in r.passed_over if p in r.set_aside
+                ],
             }
             for r in self.runners
         ]

@@ -13,6 +13,7 @@ from eventsourcing.utils import get_topic
 
 from foundation.clock import SIMULATION_ID, Clock, ManualClock, SimulatedTime, SystemClock
 from foundation.projection import Followers
+from foundation.setaside import Operations
 from foundation.store import Store, StoreConfig
 from foundation.timers import BUILT, Timers
 from accountability.application import Findings
@@ -43,6 +44,7 @@ class Hotline:
     findings_index: FindingsIndexView
     followers: Followers
     timekeeper: Timekeeper
+    operations: Operations
 
     def start(self) -> None:
         """Catch up every read model and process, then follow the log live and keep time."""
@@ -101,6 +103,7 @@ def bootstrap(settings: Settings) -> Hotline:
         findings_index=findings_index,
         followers=followers,
         timekeeper=Timekeeper(cases=cases, timers=timers, clock=clock, interval=settings.timekeeper_interval),
+        operations=Operations(store),
     )
 
 

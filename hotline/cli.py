@@ -47,11 +47,47 @@ def main(argv: list[str] | None = None) -> int:
     token.add_argument("--role", action="append", required=True, choices=ROLES, help="repeat for several roles")
     token.add_argument("--ttl-hours", type=int, default=None, help="validity (default HOTLINE_TOKEN_TTL_HOURS or 12)")
 
+    followers = commands.add_parser("followers", help="operate the followers of the log (read models, rules)")
+    verbs = followers.add_subparsers(dest="verb", required=True)
+    set_aside = verbs.add_parser(
+        "set-aside", help="record the decision that followers pass over a poison event (see README, Security and reliability)"
+    )
+    set_aside.add_argument("--position", type=int, required=True, help="the position /health names as failing_at")
+    set_aside.add_argument("--reason", required=True, help="why the event cannot be handled (kept in the log)")
+    set_aside.add_argument("--follower", action="append", default=[], help="only this follower (repeat; default: every follower)")
+    set_aside.add_argument("--by", default="operator", help="who decides (staff id, recorded with the decision)")
+
     args = parser.parse_args(argv)
     settings = Settings.from_env().with_generated_secrets()
     if args.command == "token":
         return _token(settings, args)
+    if args.command == "followers":
+        return _set_aside(settings, args)
     return _serve(settings, args)
+
+
+def _set_aside(settings: Settings, args: argparse.Namespace) -> int:
+    """Record a set-aside decision in the log; running followers read it at their next retry."""
+    from foundation.actors import Actor
+    from foundation.application import Context
+    from foundation.clock import SystemClock
+    from foundation.errors import DomainError
+    from hotline.bootstrap import bootstrap
+
+    hotline = bootstrap(settings.model_copy(update={"followers": "external"}))
+    try:
+        actor = Actor(staff=args.by, unit=None, roles=("admin",))
+        recorded = hotline.operations.set_aside(
+            position=args.position, followers=args.follower, reason=args.reason, ctx=Context(actor=actor, now=SystemClock().now())
+        )
+    except DomainError as error:
+        print(f"hotline followers set-aside: {error}", file=sys.stderr)
+        return 2
+    finally:
+        hotline.close()
+    scope = ", ".join(args.follower) or "every follower"
+    print(f"position {args.position} set aside for {scope} (decision recorded at position {recorded.position})")
+    return 0
 
 
 def _token(settings: Settings, args: argparse.Namespace) -> int:
