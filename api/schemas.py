@@ -408,6 +408,7 @@ class HistoryEvent(BaseModel):
 class HistoryOut(BaseModel):
     id: str
     items: list[HistoryEvent]
+    next_page_token: str | None = None
 
 
 # --------------------------------------------------------------------- findings

@@ -27,6 +27,9 @@ DEMO_ROLES = {
 }
 
 
+TOKENS_FILE = "demo-tokens"
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="hotline",
@@ -127,16 +130,23 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _print_banner(settings: Settings, hotline: object, args: argparse.Namespace) -> None:
+    """Where the service is, and where the demo tokens are: in a file only the owner reads, never on stdout or in a log."""
     from foundation.clock import SystemClock
+    from hotline.settings import private_dir, private_file
 
     base = f"http://{args.host}:{args.port}"
     print(f"\nhotline on {settings.database.describe()}; clock: {settings.clock}")
     print(f"API docs: {base}/docs   OpenAPI: {base}/openapi.json   health: {base}/health")
-    print("Ready tokens, one per role (valid 12 hours):")
     now = SystemClock().now()
+    lines = [f"# bearer tokens for the demo, one per role, valid 12 hours from {now.isoformat()}", "# role sub unit token"]
     for role, (sub, unit) in DEMO_ROLES.items():
         token = issue_token(settings.jwt_secret, sub=sub, unit=unit, roles=[role], now=now, ttl=timedelta(hours=12))
-        print(f"  {role:<13} {sub:<12} {unit:<10} {token}")
+        lines.append(f"{role} {sub} {unit} {token}")
+    private_dir(settings.var_dir)
+    path = settings.var_dir / TOKENS_FILE
+    private_file(path, "\n".join(lines) + "\n")
+    print(f"Bearer tokens, one per role (valid 12 hours), are in {path.resolve()} (mode 0600);")
+    print(f"  e.g. export TOKEN=$(awk '$1==\"center\" {{print $4}}' {path})")
     print(flush=True)
 
 
