@@ -16,7 +16,7 @@ from fastapi.routing import APIRoute
 
 from api import problems
 from api.routers import case_actions, cases, findings, operations, reference, supervision
-from api.deps import Waiters, printable_parameters
+from api.deps import Waiters, command, current_actor, printable_parameters, wait_for_position
 from api.services import Services
 
 DESCRIPTION = """
@@ -67,10 +67,38 @@ def create_app(
     )
     app.state.waiters = Waiters(max_waiters)
     problems.install(app)
-    for router in (operations.router, reference.router, cases.router, case_actions.router, supervision.router, findings.router):
+    for router in ROUTERS:
         app.include_router(router)
     app.add_middleware(BodyLimit, max_bytes=max_body_bytes)
+    _declare_problems(app)
     return app
+
+
+ROUTERS = (operations.router, reference.router, cases.router, case_actions.router, supervision.router, findings.router)
+
+
+def api_routes() -> list[APIRoute]:
+    """Every route of the API (what the access matrix and the OpenAPI problem declarations read)."""
+    return [route for router in ROUTERS for route in router.routes if isinstance(route, APIRoute)]
+
+
+def _declare_problems(app: FastAPI) -> None:
+    """Declare in the OpenAPI document the problem answers each route can give (generated once, on first use)."""
+    statuses = {
+        (route.path_format, method.lower()): problems.problem_statuses(
+            route, authenticates=current_actor, waits=wait_for_position, commands=command
+        )
+        for route in api_routes()
+        if route.include_in_schema
+        for method in route.methods
+    }
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = problems.document(app, statuses)
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 class BodyLimit:
