@@ -10,6 +10,7 @@ and restarted, on each store. Afterwards:
 
 from __future__ import annotations
 
+import http.client
 import random
 import threading
 import time
@@ -69,7 +70,7 @@ class Load:
             self.sent.append(sent)
         try:
             sent.answer = self.service.request(method, path, body, {**who, "Idempotency-Key": sent.key}, timeout=20)
-        except OSError:
+        except (OSError, http.client.HTTPException):  # refused, reset, or cut off mid-answer by the kill
             sent.answer = None
         return sent
 
