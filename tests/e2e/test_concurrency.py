@@ -60,15 +60,19 @@ def same_answers(answers: list[Answer]) -> None:
     assert len({a.headers.get("etag") for a in answers}) == 1
 
 
-def test_ten_retries_with_one_key_record_one_urging_and_answer_alike(live_postgres: LiveService) -> None:
-    case_id = dispatched(live_postgres)
-    body = {"method": "sms", "unit": "U1", "note": "请尽快办结"}
-    answers = at_once(10, lambda _: live_postgres.post(f"/v1/cases/{case_id}/urgings", body, CENTER, **{"Idempotency-Key": "urge-1"}))
+def retried_at_once(service: LiveService, n: int, action: str, body: Any, who: dict[str, str], kind: str) -> None:
+    """``n`` concurrent retries of one command with one key: one ``kind`` event, every answer the first answer."""
+    case_id = dispatched(service)
+    answers = at_once(n, lambda _: service.post(f"/v1/cases/{case_id}/{action}", body, who, **{"Idempotency-Key": f"{action}-1"}))
     assert answers[0].status == 200, answers[0]
     same_answers(answers)
-    events = history(live_postgres, case_id)
-    assert [e["type"] for e in events].count("Urged") == 1
+    events = history(service, case_id)
+    assert [e["type"] for e in events].count(kind) == 1
     check_versions(events)
+
+
+def test_ten_retries_with_one_key_record_one_urging_and_answer_alike(live_postgres: LiveService) -> None:
+    retried_at_once(live_postgres, 10, "urgings", {"method": "sms", "unit": "U1", "note": "请尽快办结"}, CENTER, "Urged")
 
 
 def test_one_key_with_different_bodies_records_one_and_refuses_the_rest(live_postgres: LiveService) -> None:
@@ -92,13 +96,7 @@ def test_one_key_with_different_bodies_records_one_and_refuses_the_rest(live_pos
 
 
 def test_fifty_retries_of_a_sign_all_answer_the_first_answer(live_postgres: LiveService) -> None:
-    case_id = dispatched(live_postgres)
-    answers = at_once(50, lambda _: live_postgres.post(f"/v1/cases/{case_id}/sign", {}, handler("U1"), **{"Idempotency-Key": "sign-1"}))
-    assert answers[0].status == 200, answers[0]
-    same_answers(answers)
-    events = history(live_postgres, case_id)
-    assert [e["type"] for e in events].count("Signed") == 1
-    check_versions(events)
+    retried_at_once(live_postgres, 50, "sign", {}, handler("U1"), "Signed")
 
 
 def test_fifty_commands_without_if_match_all_land_in_order(live_postgres: LiveService) -> None:

@@ -16,6 +16,7 @@ import threading
 import time
 import uuid
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -201,19 +202,18 @@ def check_store(hotline: Hotline) -> dict[str, int]:
 
 
 def _cases(hotline: Hotline) -> list[dict[str, Any]]:
-    items, token = [], None
-    while True:
-        page, token = hotline.index.list(ListFilter(), page_size=500, page_token=token)
-        items += page
-        if token is None:
-            return items
+    return _every_page(lambda token: hotline.index.list(ListFilter(), page_size=500, page_token=token))
 
 
 def _findings(hotline: Hotline) -> list[dict[str, Any]]:
+    return _every_page(lambda token: hotline.findings_index.list(FindingFilter(), page_size=500, page_token=token))
+
+
+def _every_page(page: Callable[[str | None], tuple[list[dict[str, Any]], str | None]]) -> list[dict[str, Any]]:
     items, token = [], None
     while True:
-        page, token = hotline.findings_index.list(FindingFilter(), page_size=500, page_token=token)
-        items += page
+        batch, token = page(token)
+        items += batch
         if token is None:
             return items
 
