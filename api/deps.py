@@ -117,6 +117,7 @@ async def wait_for_position(
 
 
 Consistent = Depends(wait_for_position)
+"""List it after any ``roles()`` of the route: a principal is refused (401/403) before it may wait."""
 
 
 def _expected_version(if_match: str | None) -> int | None:

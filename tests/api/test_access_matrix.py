@@ -233,3 +233,23 @@ def test_no_token_is_401_and_a_token_without_roles_is_403(world: tuple[Hotline, 
 
     roleless = jwt.encode({"sub": "x", "unit": OWN, "roles": [], "exp": 9_999_999_999}, JWT_SECRET, algorithm="HS256")
     assert send({"Authorization": f"Bearer {roleless}"}).status_code == 403
+
+
+WAITING = [
+    (method, path)
+    for method, path in routes()
+    if method == "GET" and RULES[(method, path)].roles != ANY and (method, path) not in PUBLIC
+]
+
+
+@pytest.mark.parametrize(("method", "path"), WAITING)
+def test_a_role_that_may_not_read_is_refused_before_any_wait(world: tuple[Hotline, World], method: str, path: str) -> None:
+    """``roles()`` is declared before ``Consistent``: a 403 never waits on ``min_position`` first."""
+    import time
+
+    hotline, probe = world
+    assert hotline.settings.wait_timeout >= 5
+    outsider = next(role for role in ROLES if role not in RULES[(method, path)].roles)
+    started = time.monotonic()
+    answer = probe.client.get(path.replace("{year}", "2026").replace("{unit_id}", OWN), params={"min_position": 10**9}, headers=headers(outsider))
+    assert answer.status_code == 403 and time.monotonic() - started < 2

@@ -82,6 +82,12 @@ def test_an_unknown_role_is_401(api: Api) -> None:
     assert api.client.get("/v1/cases", headers=signed(roles="center")).status_code == 401
 
 
+def test_names_in_a_token_must_be_printable(api: Api) -> None:
+    assert api.client.get("/v1/cases", headers=signed(sub="a\u0000b")).status_code == 401
+    assert api.client.get("/v1/cases", headers=signed(unit="C\n")).status_code == 401
+    assert api.client.get("/v1/cases", headers=signed(sub="x" * 201)).status_code == 401
+
+
 def test_numeric_date_claims_are_required(api: Api) -> None:
     later = str(int(datetime.now(TZ).timestamp()) + 3600)
     assert api.client.get("/v1/cases", headers=signed(exp=later)).status_code == 401
