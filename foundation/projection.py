@@ -168,6 +168,8 @@ class Runner:
         self.failures = 0
         """How many batches failed since the service started (a metric for /health)."""
         self.failing_at: int | None = None
+        self.failed_at: int | None = None
+        """The position of the event the last failed batch failed on (set by ``handle``)."""
         self.set_aside: dict[int, SetAside] = {}
         """Positions an operator set aside for this follower (``foundation.setaside``)."""
         self.passed_over: list[int] = []
@@ -196,6 +198,23 @@ class Runner:
             self.condition.notify_all()
 
     def handle(self, notifications: Sequence[Notification]) -> None:
+        """Handle a batch; if it fails, handle its events one by one up to the one that fails.
+
+        So everything before a poison event is handled, and the failure names its position
+        (``failed_at``) rather than the start of its batch.
+        """
+        try:
+            self._handle(notifications)
+        except Exception:
+            if len(notifications) == 1:
+                self.failed_at = notifications[0].id
+                raise
+            for notification in notifications:
+                if notification.id > self.position:
+                    self.handle([notification])
+            # every event passed on its own: the batch's failure did not come back
+
+    def _handle(self, notifications: Sequence[Notification]) -> None:
         """Decode and process one batch, in one transaction, then move the known position on.
 
         A position an operator set aside is passed over, loudly; nothing else ever is.
@@ -252,11 +271,12 @@ class Runner:
                 self._follow(stopping)
             except Exception as error:  # noqa: BLE001 - never skip: report, back off, resume from the tracked position
                 self.failures += 1
-                self.failing_at = self.follower.tracked() + 1
+                self.failing_at = self.failed_at or self.follower.tracked() + 1
+                self.failed_at = None
                 self.error = f"{type(error).__name__}: {error}"
                 log.exception(
-                    "follower %s failed on the batch after position %d (failure %d); retrying in %.1fs",
-                    self.name, self.failing_at - 1, self.failures, backoff,
+                    "follower %s failed at position %d (failure %d); retrying from position %d in %.1fs",
+                    self.name, self.failing_at, self.failures, self.follower.tracked(), backoff,
                 )
                 stopping.wait(backoff)
                 self._reload_set_asides()

@@ -64,7 +64,8 @@ def test_a_poison_event_is_reported_retried_and_passed_over_only_by_a_recorded_d
             metrics = client.get("/metrics").text
             assert 'hotline_follower_failing{follower="case_index"} 1' in metrics
             assert 'hotline_follower_failures_total{follower="case_index"} 0' not in metrics
-        assert f"follower case_index failed on the batch after position {poison - 1}" in caplog.text
+        assert f"follower case_index failed at position {poison}" in caplog.text
+        assert f"follower rules failed at position {poison}" in caplog.text
         assert not hotline.followers.wait(hotline.store.head(), timeout=0.3)
         assert str(before) in listed(hotline) and str(after) not in listed(hotline)  # never skipped by itself
         failures = runner.failures
