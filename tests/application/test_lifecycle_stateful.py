@@ -1,7 +1,9 @@
 """The case lifecycle against a plain model of its rules (issue 9): hypothesis drives random command
-sequences through the ``Cases`` application on a real store, and after every step the answer
-(done, or refused with 403/404/409/422) and the case's status, round and units agree with the
-model; a case rebuilt from its events alone (no cache, no snapshot) equals the one the application loads.
+sequences and the passing of time through the ``Cases`` application and the timekeeper on a real
+store, and after every step the answer (done, or refused with 403/404/409/422) and the case's
+status, round and units agree with the model; a case with a unit past its due instant is overdue,
+each lapse is recorded once at the instant it became true; a case rebuilt from its events alone
+(no cache, no snapshot) equals the one the application loads.
 
 The model is written from the contract (API.md, the README's readings), not from the code.
 """
@@ -9,10 +11,12 @@ The model is written from the contract (API.md, the README's readings), not from
 from __future__ import annotations
 
 import shutil
+from collections import Counter
 import tempfile
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import Any
 
 import psycopg
@@ -25,7 +29,7 @@ from psycopg import sql
 from foundation.aggregate import project
 from foundation.errors import Forbidden, InvalidInput, NotAllowedNow, NotFound
 from hotline.bootstrap import bootstrap
-from tests.builders import AGENT, CENTER, CITY, handler
+from tests.builders import ADMIN, AGENT, CENTER, CITY, handler
 from tests.conftest import make_settings
 from tests.world import accept, ctx, seed_units
 
@@ -80,6 +84,8 @@ class CaseLifecycle(RuleBasedStateMachine):
         self.case_id = accept(self.hotline)
         self.model = Model()
         self.cases = self.hotline.cases
+        self.turns: Counter[tuple[str, ...]] = Counter()
+        """Per state of the model, how many of its refusals this run tried."""
 
     def teardown(self) -> None:
         self.hotline.close()
@@ -104,9 +110,14 @@ class CaseLifecycle(RuleBasedStateMachine):
     @rule(data=st.data())
     def step(self, data: st.DataObject) -> None:
         """Mostly an action the model allows now (so cases get far), sometimes one it refuses (so refusals are checked)."""
-        moves = self.model_moves()
-        refusals = [action for action in ACTIONS if action not in moves]
-        name = data.draw(st.sampled_from(moves)) if moves and data.draw(st.integers(0, 3)) else data.draw(st.sampled_from(refusals))
+        moves = [*self.model_moves(), "advance"]
+        if data.draw(st.integers(0, 3)):
+            name = data.draw(st.sampled_from(moves))
+        else:  # each state's refused actions in turn (hypothesis would mostly draw the first of a list)
+            refusals = [action for action in ACTIONS if action not in moves]
+            state = tuple(moves)
+            name = refusals[self.turns[state] % len(refusals)]
+            self.turns[state] += 1
         getattr(self, name)(data)
 
     def model_moves(self) -> list[str]:
@@ -121,6 +132,17 @@ class CaseLifecycle(RuleBasedStateMachine):
             return ["redo"] * 3 + ["close"] + ([] if m.round in m.revisited else ["revisit"] * 2)
         return []
 
+    def now(self) -> datetime:
+        return self.hotline.clock.now()
+
+    def advance(self, data: st.DataObject) -> None:
+        """Time passes (the timekeeper records what fell due); a case with a unit past its due instant is overdue."""
+        to = self.now() + timedelta(hours=data.draw(st.sampled_from([6, 30, 80, 200])))
+        self.hotline.timekeeper.advance(to, ADMIN)
+        case = self.cases.find(self.case_id)
+        if self.model.status in WITH_UNIT:
+            assert case.overdue == (to >= case.current_round.deadline.lapses_at), (to, case.current_round.deadline)
+
     def unit(self, data: st.DataObject, *, lead: bool = False) -> str:
         """A unit on the case (its lead, for a lead's action) most of the time, any unit otherwise."""
         m = self.model
@@ -131,8 +153,11 @@ class CaseLifecycle(RuleBasedStateMachine):
         m = self.model
         lead = data.draw(st.sampled_from(UNITS))
         co = data.draw(st.lists(st.sampled_from(UNITS), max_size=2, unique=True))
+        days = data.draw(st.sampled_from([1, 2, None]))
         expected = "409" if m.status != "accepted" else "422" if lead in co else None
-        self.attempt(expected, lambda: self.cases.dispatch(self.case_id, lead_unit=lead, co_units=co, ctx=ctx(CENTER)))
+        self.attempt(
+            expected, lambda: self.cases.dispatch(self.case_id, lead_unit=lead, co_units=co, working_days=days, ctx=ctx(CENTER, self.now()))
+        )
         if expected is None:
             m.status, m.round, m.lead, m.co, m.signed = "dispatched", m.round + 1, lead, tuple(co), set()
             m.units_ever |= {lead, *co}
@@ -145,7 +170,7 @@ class CaseLifecycle(RuleBasedStateMachine):
         expected = m.unit_gate(unit, open_)
         if expected is None and unit in m.signed:
             expected = "409"
-        self.attempt(expected, lambda: self.cases.sign(self.case_id, ctx=ctx(handler(unit))))
+        self.attempt(expected, lambda: self.cases.sign(self.case_id, ctx=ctx(handler(unit), self.now())))
         if expected is None:
             m.signed.add(unit)
             if unit == m.lead and m.status == "dispatched":
@@ -155,7 +180,7 @@ class CaseLifecycle(RuleBasedStateMachine):
         m = self.model
         unit = self.unit(data, lead=True)
         expected = m.unit_gate(unit, m.status in WITH_UNIT, lead_only=True)
-        self.attempt(expected, lambda: self.cases.return_dispatch(self.case_id, reason="not ours", ctx=ctx(handler(unit))))
+        self.attempt(expected, lambda: self.cases.return_dispatch(self.case_id, reason="not ours", ctx=ctx(handler(unit), self.now())))
         if expected is None:
             m.pending_return, m.status = m.status, "accepted"
 
@@ -167,7 +192,7 @@ class CaseLifecycle(RuleBasedStateMachine):
         n = returns if expected is None else max(returns, 1)
         if expected == "409" and returns == 0:
             expected = "409"  # no return at all: the state refuses before the number is looked up
-        self.attempt(expected, lambda: self.cases.decide_return(self.case_id, n, accepted=accepted, reason="ruled", ctx=ctx(CENTER)))
+        self.attempt(expected, lambda: self.cases.decide_return(self.case_id, n, accepted=accepted, reason="ruled", ctx=ctx(CENTER, self.now())))
         if expected is None:
             m.status = "accepted" if accepted else m.pending_return
             m.returned_round = accepted
@@ -177,7 +202,7 @@ class CaseLifecycle(RuleBasedStateMachine):
         m = self.model
         unit = self.unit(data, lead=True)
         expected = m.unit_gate(unit, m.status in ("signed", "redo"), lead_only=True)
-        self.attempt(expected, lambda: self.cases.reply(self.case_id, content="done", outcome="resolved", ctx=ctx(handler(unit))))
+        self.attempt(expected, lambda: self.cases.reply(self.case_id, content="done", outcome="resolved", ctx=ctx(handler(unit), self.now())))
         if expected is None:
             m.status = "replied"
 
@@ -185,21 +210,22 @@ class CaseLifecycle(RuleBasedStateMachine):
         m = self.model
         satisfied = data.draw(st.booleans())
         expected = None if m.status == "replied" and m.round not in m.revisited else "409"
-        self.attempt(expected, lambda: self.cases.revisit(self.case_id, satisfied=satisfied, reply_matches_facts=True, ctx=ctx(AGENT)))
+        self.attempt(expected, lambda: self.cases.revisit(self.case_id, satisfied=satisfied, reply_matches_facts=True, ctx=ctx(AGENT, self.now())))
         if expected is None:
             m.revisited.add(m.round)
 
     def redo(self, data: st.DataObject) -> None:
         m = self.model
         expected = None if m.status == "replied" else "409"
-        self.attempt(expected, lambda: self.cases.redo(self.case_id, reason="unsatisfied", ctx=ctx(CENTER)))
+        days = data.draw(st.sampled_from([1, None]))
+        self.attempt(expected, lambda: self.cases.redo(self.case_id, reason="unsatisfied", working_days=days, ctx=ctx(CENTER, self.now())))
         if expected is None:
             m.status, m.round, m.signed = "redo", m.round + 1, set()
 
     def close(self, data: st.DataObject) -> None:
         m = self.model
         expected = None if m.status in ("accepted", "replied") and m.pending_return is None else "409"
-        self.attempt(expected, lambda: self.cases.close_case(self.case_id, ctx=ctx(CENTER)))
+        self.attempt(expected, lambda: self.cases.close_case(self.case_id, ctx=ctx(CENTER, self.now())))
         if expected is None:
             m.status = "closed"
 
@@ -208,7 +234,7 @@ class CaseLifecycle(RuleBasedStateMachine):
         who = CITY if data.draw(st.booleans()) else CENTER
         unit = m.lead or "U1"
         expected = None if m.status in WITH_UNIT else "409"
-        self.attempt(expected, lambda: self.cases.urge(self.case_id, method="sms", unit=unit, ctx=ctx(who)))
+        self.attempt(expected, lambda: self.cases.urge(self.case_id, method="sms", unit=unit, ctx=ctx(who, self.now())))
         if expected is None:
             m.urgings += 1
 
@@ -227,6 +253,15 @@ class CaseLifecycle(RuleBasedStateMachine):
             assert {s.unit for s in case.current_round.signatures} == m.signed
 
     @invariant()
+    def each_time_fact_once_at_the_instant_it_became_true(self) -> None:
+        events = [event for _, event in self.hotline.store.positioned_events(self.case_id)]
+        lapses = [event.round for event in events if type(event).__name__ == "HandlingDeadlineLapsed"]
+        assert len(lapses) == len(set(lapses))
+        for handling_round in self.cases.find(self.case_id).rounds:
+            deadline = handling_round.deadline
+            assert deadline.lapsed_at is None or (deadline.lapsed_at == deadline.lapses_at <= self.now())
+
+    @invariant()
     def a_replay_from_events_alone_is_the_same_case(self) -> None:
         loaded = self.cases.find(self.case_id)
         replayed = project(event for _, event in self.hotline.store.positioned_events(self.case_id))
@@ -240,7 +275,7 @@ def test_the_case_lifecycle_follows_the_model(database_url: str) -> None:
         def fresh() -> tuple[str, Callable[[], None]]:
             folder = tempfile.mkdtemp()
             return f"sqlite:///{folder}/hotline.sqlite3", lambda: shutil.rmtree(folder, ignore_errors=True)
-        examples = 60
+        examples = 150
     else:
         base = database_url.split("?")[0]
 
@@ -252,7 +287,7 @@ def test_the_case_lifecycle_follows_the_model(database_url: str) -> None:
                     conn.execute(sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(schema)))
 
             return f"{base}?schema={schema}", drop
-        examples = 15
+        examples = 30
 
     machine = type("CaseLifecycleOn", (CaseLifecycle,), {"database_url": staticmethod(fresh)})
     run_state_machine_as_test(
