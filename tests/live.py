@@ -75,6 +75,8 @@ class LiveService:
         self.lives = 0
 
     def start(self, timeout: float = 60.0) -> LiveService:
+        if self.process is not None and self.process.poll() is None:
+            raise RuntimeError("the service is running already: stop or kill it first")
         self.lives += 1
         log = self.log_path.open("ab")
         self.process = subprocess.Popen(  # noqa: S603 - our own CLI
