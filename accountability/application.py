@@ -28,6 +28,11 @@ class Findings(BaseApplication):
             raise NotFound("finding", finding_id)
         return finding
 
+    def visible_basis(self, finding: Finding, actor: Actor) -> set[UUID]:
+        """The basis cases of ``finding`` the principal may see (a review or an export shows only those)."""
+        cases = {ref.case_id: self.find(ref.case_id) for ref in finding.basis}
+        return {case_id for case_id, case in cases.items() if isinstance(case, Case) and case.visible_to(actor)}
+
     def list_scope(self, actor: Actor, *, unit: str | None, staff: str | None) -> tuple[tuple[str, ...] | None, str | None]:
         """Which subjects a findings list may show: oversight all, a unit its subtree, a person their own."""
         if OVERSIGHT.intersection(actor.roles):

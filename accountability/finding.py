@@ -34,6 +34,7 @@ from accountability.sanctions import (
     measure_errors,
     most_severe,
     require_appellant,
+    require_possible_appellant,
     require_imposing_authority,
     same_article_errors,
     staff_errors,
@@ -547,6 +548,7 @@ class Finding(Aggregate):
 
     def appeal(self, *, grounds: str, sanction: int | None = None, now: datetime, actor: Actor) -> Appeal:
         """Art. 16: the sanctioned unit's leader or the sanctioned person appeals one sanction."""
+        require_possible_appellant(self.sanctions, self.staff_concerned, self.subject.unit, actor)
         self._guard("appeals", "a sanction in force that has not been appealed is appealed")
         open_to_appeal = self.appealable()
         numbers = [s.n for s in open_to_appeal]

@@ -162,6 +162,15 @@ def require_imposing_authority(article: int, unit: str, actor: Actor, registry: 
     raise Forbidden("Art. 13 measures are imposed by the center or the city government (or a unit above it, Art. 4)")
 
 
+def require_possible_appellant(sanctions: Sequence[Sanction], concerned: Sequence[str], unit: str, actor: Actor) -> None:
+    """Art. 16: only the unit's leader or a person the finding concerns can ever appeal; anyone else is refused first."""
+    if "unit_leader" in actor.roles and actor.unit == unit:
+        return
+    if actor.staff and (actor.staff in concerned or any(s.staff == actor.staff for s in sanctions)):
+        return
+    raise Forbidden("Art. 16: only the sanctioned unit's leader or the sanctioned person appeals")
+
+
 def require_appellant(sanction: Sanction, unit: str, actor: Actor) -> None:
     """Art. 16: the sanctioned unit's leader appeals a collective sanction, the sanctioned person an individual one."""
     if sanction.scope == "individual":

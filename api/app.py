@@ -11,11 +11,12 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 import orjson
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.routing import APIRoute
 
 from api import problems
 from api.routers import audit, case_actions, cases, findings, operations, reference, supervision
+from api.deps import Waiters, command, current_actor, printable_parameters, wait_for_position
 from api.services import Services
 
 DESCRIPTION = """
@@ -34,7 +35,13 @@ def _operation_id(route: APIRoute) -> str:
     return route.name
 
 
-def create_app(build: Callable[[], Services] | None = None, *, services: Services | None = None, max_body_bytes: int = 1024 * 1024) -> FastAPI:
+def create_app(
+    build: Callable[[], Services] | None = None,
+    *,
+    services: Services | None = None,
+    max_body_bytes: int = 1024 * 1024,
+    max_waiters: int = 32,
+) -> FastAPI:
     """Build the app around ``services``, or around what ``build()`` makes in the lifespan (then started and closed here)."""
 
     @asynccontextmanager
@@ -56,16 +63,51 @@ def create_app(build: Callable[[], Services] | None = None, *, services: Service
         description=DESCRIPTION,
         lifespan=lifespan,
         generate_unique_id_function=_operation_id,
+        dependencies=[Depends(printable_parameters)],
     )
+    app.state.waiters = Waiters(max_waiters)
     problems.install(app)
-    for router in (operations.router, reference.router, cases.router, case_actions.router, supervision.router, findings.router, audit.router):
+    for router in ROUTERS:
         app.include_router(router)
     app.add_middleware(BodyLimit, max_bytes=max_body_bytes)
+    _declare_problems(app)
     return app
 
 
+ROUTERS = (operations.router, reference.router, cases.router, case_actions.router, supervision.router, findings.router, audit.router)
+
+
+def api_routes() -> list[APIRoute]:
+    """Every route of the API (what the access matrix and the OpenAPI problem declarations read)."""
+    return [route for router in ROUTERS for route in router.routes if isinstance(route, APIRoute)]
+
+
+def _declare_problems(app: FastAPI) -> None:
+    """Declare in the OpenAPI document the problem answers each route can give (generated once, on first use)."""
+    statuses = {
+        (route.path_format, method.lower()): problems.problem_statuses(
+            route, authenticates=current_actor, waits=wait_for_position, commands=command
+        )
+        for route in api_routes()
+        if route.include_in_schema
+        for method in route.methods
+    }
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = problems.document(app, statuses)
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
 class BodyLimit:
-    """Refuse request bodies over the limit with 413 (problem+json), before any handler reads them."""
+    """Refuse request bodies over the limit with 413 (problem+json), before any handler reads them.
+
+    A declared ``Content-Length`` over the limit is refused at once; otherwise the body is read
+    from the stream (chunked or not) up to the limit, and refused as soon as it passes it; the
+    handlers then get the body read so far, in one message.
+    """
 
     def __init__(self, app: Any, max_bytes: int) -> None:
         self.app = app
@@ -79,24 +121,25 @@ class BodyLimit:
         if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
             await self._refuse(send)
             return
-        received = 0
-        refused = False
-
-        async def limited_receive() -> dict[str, Any]:
-            nonlocal received, refused
+        body = bytearray()
+        first: dict[str, Any] | None = None
+        while first is None:
             message = await receive()
-            if message["type"] == "http.request":
-                received += len(message.get("body", b""))
-                if received > self.max_bytes:
-                    refused = True
-                    raise _TooLarge
-            return message
-
-        try:
-            await self.app(scope, limited_receive, send)
-        except _TooLarge:
-            if refused:
+            if message["type"] != "http.request":
+                first = message  # the client went away: pass that on
+                break
+            body += message.get("body", b"")
+            if len(body) > self.max_bytes:
                 await self._refuse(send)
+                return
+            if not message.get("more_body", False):
+                first = {"type": "http.request", "body": bytes(body), "more_body": False}
+        pending = [first]
+
+        async def buffered_receive() -> dict[str, Any]:
+            return pending.pop() if pending else await receive()
+
+        await self.app(scope, buffered_receive, send)
 
     async def _refuse(self, send: Any) -> None:
         body = orjson.dumps(
@@ -115,7 +158,3 @@ class BodyLimit:
             }
         )
         await send({"type": "http.response.body", "body": body})
-
-
-class _TooLarge(Exception):
-    pass

@@ -20,6 +20,18 @@ def issue_token(secret: str, *, sub: str, unit: str | None, roles: list[str], no
     return jwt.encode(claims, secret, algorithm="HS256")
 
 
+DATE_CLAIMS = ("exp", "iat", "nbf")
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _is_name(value: object) -> bool:
+    """A staff or unit id as the store keeps it: 1-200 printable characters."""
+    return isinstance(value, str) and 0 < len(value) <= 200 and value.isprintable()
+
+
 def actor_from(authorization: str | None, secret: str) -> Actor:
     """The principal behind an ``Authorization: Bearer`` header, or ``Unauthorized``."""
     if not authorization or not authorization.lower().startswith("bearer "):
@@ -28,15 +40,18 @@ def actor_from(authorization: str | None, secret: str) -> Actor:
     try:
         claims = jwt.decode(token, secret, algorithms=["HS256"], options={"require": ["sub", "exp"]})
     except jwt.ExpiredSignatureError:
-        raise Unauthorized("the token has expired") from None
-    except jwt.PyJWTError as error:
-        raise Unauthorized(f"the token does not verify: {error}") from None
-    roles = claims.get("roles") or []
+        raise Unauthorized("the token has expired; ask for a new one") from None
+    except jwt.PyJWTError:
+        # The library's own wording (which check failed, how) helps an attacker more than a client.
+        raise Unauthorized("the token does not verify; ask for a new one") from None
+    if any(name in claims and not _is_number(claims[name]) for name in DATE_CLAIMS):
+        raise Unauthorized("the token's date claims (exp, iat, nbf) must be numbers (seconds since the epoch)")
+    roles = claims.get("roles", [])
     if not isinstance(roles, list) or any(r not in ROLES for r in roles):
         raise Unauthorized(f"the token's roles must be a list of: {', '.join(ROLES)}")
     unit = claims.get("unit")
-    if unit is not None and not isinstance(unit, str):
-        raise Unauthorized("the token's unit must be a string")
+    if not _is_name(claims["sub"]) or (unit is not None and not _is_name(unit)):
+        raise Unauthorized("the token's sub and unit must be short printable strings")
     if UNIT_ROLES.intersection(roles) and not unit:
         raise Unauthorized("a unit role needs the token's unit claim")
     return Actor(staff=str(claims["sub"]), unit=unit, roles=tuple(roles))

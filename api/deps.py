@@ -13,12 +13,15 @@ import hashlib
 from collections.abc import Callable
 from typing import Annotated, Any
 
+import anyio
 import orjson
 from fastapi import Depends, Header, Query, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
 
 from api.auth import actor_from
-from api.problems import IdempotencyMismatch
+from api.problems import IdempotencyMismatch, TooManyRequests
+from api.schemas import unprintable
 from api.services import Services
 from foundation.actors import UNIT_ROLES, Actor
 from foundation.application import Context, IdempotencyKey, Outcome, Recorded
@@ -29,6 +32,21 @@ Present = Callable[[Recorded, Actor], tuple[int, dict[str, Any]]]
 """From a command's outcome (and the aggregate at its version) to the answer's status and body."""
 
 
+def printable_parameters(request: Request) -> None:
+    """No control characters in the path or query parameters of any route (422 naming the parameter).
+
+    Installed for every route (``api.app``), so a parameter added later is covered too.
+    """
+    errors = []
+    for where, params in (("path", request.path_params), ("query", request.query_params)):
+        for name, value in params.items():
+            found = unprintable(str(value))
+            if found:
+                errors.append({"type": "value_error", "loc": (where, name), "msg": found.replace("the text", "the value", 1), "input": value})
+    if errors:
+        raise RequestValidationError(errors)
+
+
 def get_services(request: Request) -> Services:
     return request.app.state.services
 
@@ -37,7 +55,11 @@ ServicesDep = Annotated[Services, Depends(get_services)]
 
 
 def current_actor(services: ServicesDep, authorization: Annotated[str | None, Header()] = None) -> Actor:
-    return actor_from(authorization, services.settings.jwt_secret)
+    """The verified principal; one without any role may do nothing at all (default deny)."""
+    actor = actor_from(authorization, services.settings.jwt_secret)
+    if not actor.roles:
+        raise Forbidden("the token carries no role; every resource needs one")
+    return actor
 
 
 ActorDep = Annotated[Actor, Depends(current_actor)]
@@ -54,16 +76,48 @@ def roles(*allowed: str) -> Any:
             raise Forbidden(f"this needs one of the roles: {', '.join(sorted(expanded))}")
         return actor
 
+    check.allowed = frozenset(expanded)  # type: ignore[attr-defined] - read by the access matrix and the docs
     return Depends(check)
 
 
-def wait_for_position(services: ServicesDep, min_position: Annotated[int | None, Query(ge=0)] = None) -> None:
-    """``min_position``: answer only once everything derived up to that position is visible."""
-    if min_position is not None and not services.consistent(min_position):
+class Waiters:
+    """Bounds the requests waiting on ``min_position`` at once (beyond ``limit``: 429).
+
+    Each admitted wait blocks a thread of its own pool (``limit`` threads), never one of the pool
+    that serves every other request, so waiters cannot starve the service.
+    """
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.busy = 0
+        """Waits under way (changed only on the event loop)."""
+        self._threads: anyio.CapacityLimiter | None = None
+
+    async def wait(self, services: Services, position: int) -> bool:
+        if self.busy >= self.limit:
+            raise TooManyRequests(f"{self.limit} requests are already waiting for min_position; try again shortly")
+        if self._threads is None:
+            self._threads = anyio.CapacityLimiter(self.limit)
+        self.busy += 1
+        try:
+            return await anyio.to_thread.run_sync(services.consistent, position, limiter=self._threads)
+        finally:
+            self.busy -= 1
+
+
+async def wait_for_position(
+    request: Request, services: ServicesDep, _: ActorDep, min_position: Annotated[int | None, Query(ge=0)] = None
+) -> None:
+    """``min_position``: answer only once everything derived up to that position is visible.
+
+    Depends on the principal, so a request is authenticated (401/403) before it may wait.
+    """
+    if min_position is not None and not await request.app.state.waiters.wait(services, min_position):
         raise Unavailable(f"position {min_position} is not reflected yet", retry_after=1)
 
 
 Consistent = Depends(wait_for_position)
+"""List it after any ``roles()`` of the route: a principal is refused (401/403) before it may wait."""
 
 
 def _expected_version(if_match: str | None) -> int | None:
@@ -136,15 +190,15 @@ def _fingerprint(request: Request, body: bytes) -> str:
     return digest.hexdigest()
 
 
-async def _command(
+async def command(
     request: Request,
     services: ServicesDep,
     actor: ActorDep,
     if_match: Annotated[str | None, Header(alias="If-Match")] = None,
-    idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key", max_length=200)] = None,
+    idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key", max_length=200, pattern=r"^[\x21-\x7e]+$")] = None,
 ) -> Command:
     body = await request.body()
     return Command(services, actor, _fingerprint(request, body), if_match, idempotency_key)
 
 
-CommandDep = Annotated[Command, Depends(_command)]
+CommandDep = Annotated[Command, Depends(command)]

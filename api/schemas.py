@@ -5,15 +5,17 @@ Inputs refuse unknown fields, so a misspelt field is a 422 naming it rather than
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from typing import Any, Literal
 from uuid import UUID
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from accountability.clauses import Clause, Effect, MitigationGround, TalkKind
 from accountability.measures import Measure
 from cases.calendar import AmendmentKind
+from cases.policy import PolicyTable
 from cases.values import Flag, ReplyOutcome, Satisfaction, SignedShare, Status, Urgency
 from cases.supervision import Method
 from cases.units import UnitKind
@@ -22,7 +24,42 @@ Text = Field(min_length=1, max_length=2000)
 Ident = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:-]*$")
 
 
-class In(BaseModel):
+UNPRINTABLE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
+"""Control characters (C0 but tab, line feed and carriage return; DEL; C1) and lone surrogates:
+never meant by a person, and NUL cannot be stored in a PostgreSQL text column at all."""
+
+
+def unprintable(value: Any, where: str = "") -> str | None:
+    """Where in ``value`` (a string, or strings nested in lists and dict keys/values) a control character sits."""
+    if isinstance(value, str):
+        found = UNPRINTABLE.search(value)
+        return f"{where or 'the text'} contains the control character U+{ord(found.group()):04X} at {found.start()}" if found else None
+    if isinstance(value, list | tuple):
+        return next((m for i, item in enumerate(value) if (m := unprintable(item, f"{where}[{i}]"))), None)
+    if isinstance(value, dict):
+        for key, item in value.items():
+            found = unprintable(key, f"{where} key {key!r}".strip()) or unprintable(item, f"{where}[{key!r}]")
+            if found:
+                return found
+    return None
+
+
+class Printable(BaseModel):
+    """No control characters in any text of the model (tab, line feed and carriage return allowed)."""
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _printable(cls, value: Any, info: ValidationInfo) -> Any:
+        found = unprintable(value)
+        if found:
+            raise ValueError(found.replace("the text", "text", 1) if not found.startswith("[") else f"item {found}")
+        return value
+
+
+class In(Printable):
+    """Every request body: unknown fields refused, text trimmed, and no control characters in any
+    text, so whatever is accepted can be stored and shown. Every input schema derives from it."""
+
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 
@@ -63,6 +100,13 @@ class CalendarIn(In):
             "examples": [{"holidays": ["2026-12-31"], "workdays": [], "kind": "local", "reason": "flood closure"}]
         }
     )
+
+
+class PolicyIn(PolicyTable, Printable):
+    """The deadline policy table as sent (category names are text too)."""
+
+    def table(self) -> PolicyTable:
+        return PolicyTable.model_validate(self.model_dump())
 
 
 class ClockIn(In):
@@ -364,6 +408,7 @@ class HistoryEvent(BaseModel):
 class HistoryOut(BaseModel):
     id: str
     items: list[HistoryEvent]
+    next_page_token: str | None = None
 
 
 # --------------------------------------------------------------------- findings

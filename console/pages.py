@@ -308,16 +308,8 @@ def _finding_page(request: Request, actor: Actor, *, finding_id: str, message: s
     appealable = [s for s in shown["sanctions"] if s["appeal"] is None and s["measures"] and _may_appeal(actor, s, shown)]
     return render(
         request, "finding.html", actor=actor, finding=shown, message=message, appealable=appealable,
-        review=review(services.store, finding, services.clock.now(), visible={r.case_id for r in finding.basis if _visible(services, r.case_id, actor)}),
+        review=review(services.store, finding, services.clock.now(), visible=services.findings.visible_basis(finding, actor)),
     )
-
-
-def _visible(services: Services, case_id: UUID, actor: Actor) -> bool:
-    try:
-        services.cases.case(case_id, actor)
-    except NotFound:
-        return False
-    return True
 
 
 def _may_appeal(actor: Actor, sanction: dict[str, Any], finding: dict[str, Any]) -> bool:

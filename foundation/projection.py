@@ -33,6 +33,8 @@ from eventsourcing.dispatch import singledispatchmethod
 from eventsourcing.persistence import IntegrityError, Notification, ProgrammingError, Tracking, TrackingRecorder
 from eventsourcing.projection import Projection
 
+from foundation.aggregate import project
+from foundation.setaside import SET_ASIDE_ID, SetAside
 from foundation.sql import Cursor
 from foundation.store import Store
 
@@ -86,8 +88,11 @@ class View(TrackingRecorder):
 
     @contextmanager
     def batch(self, tracking: Tracking) -> Iterator[None]:
-        """One transaction: what the handlers write, ``flush()``, and the position ``tracking``."""
-        with self.sql.transaction() as cursor:
+        """One transaction: what the handlers write, ``flush()``, and the position ``tracking``.
+
+        The handlers' text is written as the database can hold it (``foundation.sql.storable``).
+        """
+        with self.sql.transaction(storable=True) as cursor:
             self._cursor = cursor
             try:
                 yield
@@ -176,6 +181,11 @@ class Runner:
         self.failures = 0
         """How many batches failed since the service started (a metric for /health)."""
         self.failing_at: int | None = None
+        self.failed_at: int | None = None
+        """The position of the event the last failed batch failed on (set by ``handle``)."""
+        self.set_aside: dict[int, SetAside] = {}
+        """Positions an operator set aside for this follower (``foundation.setaside``)."""
+        self.passed_over: list[int] = []
         self.condition = threading.Condition()
         self.thread: threading.Thread | None = None
         self.lock = threading.Lock()
@@ -186,7 +196,20 @@ class Runner:
         return self.follower.name
 
     def refresh(self) -> None:
+        self.load_set_asides()
         self._advance(self.follower.tracked())
+
+    def load_set_asides(self) -> None:
+        """Read the operators' set-aside decisions that concern this follower from the log.
+
+        A follower of the stored bytes (the integrity tree) never decodes, so nothing can poison it,
+        and it must cover every position: no decision ever applies to it.
+        """
+        if not getattr(self.follower, "decodes", True):
+            self.set_aside = {}
+            return
+        decisions = project(event for _, event in self.store.positioned_events(SET_ASIDE_ID))
+        self.set_aside = decisions.positions(self.name) if decisions is not None else {}
 
     def _advance(self, position: int) -> None:
         with self.condition:
@@ -195,19 +218,52 @@ class Runner:
             self.condition.notify_all()
 
     def handle(self, notifications: Sequence[Notification]) -> None:
-        """Decode and process one batch, in one transaction, then move the known position on."""
+        """Handle a batch; if it fails, handle its events one by one up to the one that fails.
+
+        So everything before a poison event is handled, and the failure names its position
+        (``failed_at``) rather than the start of its batch.
+        """
+        try:
+            self._handle(notifications)
+        except Exception:
+            if len(notifications) == 1:
+                self.failed_at = notifications[0].id
+                raise
+            for notification in notifications:
+                if notification.id > self.position:
+                    self.handle([notification])
+            # every event passed on its own: the batch's failure did not come back
+
+    def _handle(self, notifications: Sequence[Notification]) -> None:
+        """Decode and process one batch, in one transaction, then move the known position on.
+
+        A position an operator set aside is passed over, loudly; nothing else ever is.
+        """
         mapper = self.store.mapper
-        if getattr(self.follower, "decodes", True):
-            events = [(mapper.to_domain_event(n), Tracking(self.name, n.id)) for n in notifications]
-        else:  # a follower of the stored bytes themselves (the integrity tree): nothing decoded or decrypted
-            events = [(n, Tracking(self.name, n.id)) for n in notifications]
+        kept = [n for n in notifications if n.id not in self.set_aside]
         with self.lock:
-            try:
-                self.follower.process_batch(events)
-            except IntegrityError:
-                if self.follower.tracked() < notifications[-1].id:
-                    raise
-                # another process of this follower already recorded this batch: nothing to do
+            for n in notifications:
+                if n.id in self.set_aside:
+                    decision = self.set_aside[n.id]
+                    log.warning(
+                        "follower %s passes over position %d, set aside by %s at %s: %s",
+                        self.name, n.id, decision.by, decision.at.isoformat(), decision.reason,
+                    )
+                    if n.id not in self.passed_over:
+                        self.passed_over.append(n.id)
+            if kept:
+                if getattr(self.follower, "decodes", True):
+                    events = [(mapper.to_domain_event(n), Tracking(self.name, n.id)) for n in kept]
+                else:  # a follower of the stored bytes themselves (the integrity tree): nothing decoded or decrypted
+                    events = [(n, Tracking(self.name, n.id)) for n in kept]
+                try:
+                    self.follower.process_batch(events)
+                except IntegrityError:
+                    if self.follower.tracked() < kept[-1].id:
+                        raise
+                    # another process of this follower already recorded this batch: nothing to do
+            if not kept or kept[-1].id != notifications[-1].id:
+                self.store.recorder.insert_tracking(Tracking(self.name, notifications[-1].id))
         self._advance(notifications[-1].id)
 
     def step(self) -> bool:
@@ -219,7 +275,13 @@ class Runner:
         )
         if not batch:
             return False
-        self.handle(batch)
+        try:
+            self.handle(batch)
+        except Exception:
+            self.load_set_asides()  # an operator may have set the failing event aside since
+            if not any(n.id in self.set_aside for n in batch):
+                raise
+            self.handle(batch)
         self.error = None
         return True
 
@@ -232,16 +294,24 @@ class Runner:
                 self._follow(stopping)
             except Exception as error:  # noqa: BLE001 - never skip: report, back off, resume from the tracked position
                 self.failures += 1
-                self.failing_at = self.follower.tracked() + 1
+                self.failing_at = self.failed_at or self.follower.tracked() + 1
+                self.failed_at = None
                 self.error = f"{type(error).__name__}: {error}"
                 log.exception(
-                    "follower %s failed on the batch after position %d (failure %d); retrying in %.1fs",
-                    self.name, self.failing_at - 1, self.failures, backoff,
+                    "follower %s failed at position %d (failure %d); retrying from position %d in %.1fs",
+                    self.name, self.failing_at, self.failures, self.follower.tracked(), backoff,
                 )
                 stopping.wait(backoff)
+                self._reload_set_asides()
                 backoff = min(backoff * 2, 30.0)
             else:
                 backoff = 0.5
+
+    def _reload_set_asides(self) -> None:
+        try:
+            self.load_set_asides()
+        except Exception:  # noqa: BLE001 - the store may be down too; the next failure tries again
+            log.exception("follower %s could not read the set-aside decisions", self.name)
 
     def _follow(self, stopping: threading.Event) -> None:
         with self.store.recorder.subscribe(gt=self.position, topics=self.follower.topics) as subscription:
@@ -361,6 +431,9 @@ class Followers:
                 "error": r.error,
                 "failing_at": r.failing_at,
                 "failures": r.failures,
+                "passed_over": [
+                    {"position": p, "reason": r.set_aside[p].reason, "by": r.set_aside[p].by} for p in r.passed_over if p in r.set_aside
+                ],
             }
             for r in self.runners
         ]

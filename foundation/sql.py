@@ -57,19 +57,33 @@ def append_only(dialect: Dialect, table: str) -> list[str]:
     ]
 
 
-class Cursor:
-    """A database cursor that speaks the neutral dialect."""
+def storable(value: Any) -> Any:
+    """Text a PostgreSQL text column can hold: NUL becomes U+FFFD (the replacement character)."""
+    return value.replace("\x00", "\ufffd") if isinstance(value, str) and "\x00" in value else value
 
-    def __init__(self, raw: Any, dialect: Dialect) -> None:
+
+class Cursor:
+    """A database cursor that speaks the neutral dialect.
+
+    A cursor for a read model (``storable=True``) writes text as ``storable`` makes it, on both
+    databases alike: an event that carries a character the database cannot hold must not stop
+    the read model (the event itself is stored as bytes and keeps it).
+    """
+
+    def __init__(self, raw: Any, dialect: Dialect, *, storable: bool = False) -> None:
         self.raw = raw
         self.dialect = dialect
+        self.storable = storable
+
+    def _params(self, params: Sequence[Any]) -> tuple[Any, ...]:
+        return tuple(storable(p) for p in params) if self.storable else tuple(params)
 
     def execute(self, text: str, params: Sequence[Any] = (), **tables: str) -> None:
-        self.raw.execute(self.dialect.statement(text, **tables), tuple(params))
+        self.raw.execute(self.dialect.statement(text, **tables), self._params(params))
 
     def executemany(self, text: str, rows: Sequence[Sequence[Any]], **tables: str) -> None:
         if rows:
-            self.raw.executemany(self.dialect.statement(text, **tables), [tuple(r) for r in rows])
+            self.raw.executemany(self.dialect.statement(text, **tables), [self._params(r) for r in rows])
 
     def fetch(self, text: str, params: Sequence[Any] = (), **tables: str) -> list[dict[str, Any]]:
         self.execute(text, params, **tables)
@@ -104,9 +118,9 @@ class Sql:
         return self.dialect.table(name)
 
     @contextmanager
-    def transaction(self, *, commit: bool = True) -> Iterator[Cursor]:
+    def transaction(self, *, commit: bool = True, storable: bool = False) -> Iterator[Cursor]:
         with self.datastore.transaction(commit=commit) as curs:
-            yield Cursor(curs, self.dialect)
+            yield Cursor(curs, self.dialect, storable=storable)
 
     def has_table(self, name: str) -> bool:
         if self.kind == "sqlite":

@@ -8,6 +8,7 @@ the log wait on.
 
 from __future__ import annotations
 
+import os
 import threading
 from dataclasses import dataclass
 from typing import Any
@@ -62,6 +63,16 @@ class Bell:
         return self._rings
 
 
+def _private_sqlite_file(path: str) -> None:
+    """Create a new SQLite file for its owner only (0600; its -wal and -shm files follow the file's mode)."""
+    if not path or path.startswith((":", "file:")) or os.path.exists(path):
+        return
+    parent = os.path.dirname(path)
+    if parent and not os.path.exists(parent):
+        os.makedirs(parent, mode=0o700, exist_ok=True)
+    os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
+
+
 class Store:
     """The shared persistence: recorder, mapper, event and snapshot stores, SQL access for views."""
 
@@ -71,6 +82,7 @@ class Store:
         self.env = Environment(APP_NAME, self._library_env())
         self.bell = Bell()
         if self.target.kind == "sqlite":
+            _private_sqlite_file(self.target.sqlite_path)
             self.factory: Any = SQLiteFactory(self.env)
             # One writer at a time on SQLite: wait for it as long as PostgreSQL waits for its lock.
             self.factory.datastore.pool.pool_timeout = 30.0

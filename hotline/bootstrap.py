@@ -14,6 +14,7 @@ from eventsourcing.utils import get_topic
 
 from foundation.clock import SIMULATION_ID, Clock, ManualClock, SimulatedTime, SystemClock
 from foundation.projection import Followers
+from foundation.setaside import Operations
 from foundation.store import Store, StoreConfig
 from foundation.timers import BUILT, Timers
 from accountability.application import Findings
@@ -49,6 +50,7 @@ class Hotline:
     followers: Followers
     timekeeper: Timekeeper
     audit: Audit
+    operations: Operations
     notary: Notary | None = None
 
     def start(self) -> None:
@@ -128,6 +130,7 @@ def bootstrap(settings: Settings) -> Hotline:
         timekeeper=Timekeeper(cases=cases, timers=timers, clock=clock, interval=settings.timekeeper_interval),
         audit=audit,
         notary=notary,
+        operations=Operations(store),
     )
 
 

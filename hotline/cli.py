@@ -28,6 +28,9 @@ DEMO_ROLES = {
 }
 
 
+TOKENS_FILE = "demo-tokens"
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="hotline",
@@ -49,6 +52,15 @@ def main(argv: list[str] | None = None) -> int:
     token.add_argument("--ttl-hours", type=int, default=None, help="validity (default HOTLINE_TOKEN_TTL_HOURS or 12)")
 
     audit_cli.add_commands(commands)
+    followers = commands.add_parser("followers", help="operate the followers of the log (read models, rules)")
+    verbs = followers.add_subparsers(dest="verb", required=True)
+    set_aside = verbs.add_parser(
+        "set-aside", help="record the decision that followers pass over a poison event (see README, Security and reliability)"
+    )
+    set_aside.add_argument("--position", type=int, required=True, help="the position /health names as failing_at")
+    set_aside.add_argument("--reason", required=True, help="why the event cannot be handled (kept in the log)")
+    set_aside.add_argument("--follower", action="append", default=[], help="only this follower (repeat; default: every follower)")
+    set_aside.add_argument("--by", default="operator", help="who decides (staff id, recorded with the decision)")
 
     args = parser.parse_args(argv)
     settings = Settings.from_env().with_generated_secrets()
@@ -56,7 +68,33 @@ def main(argv: list[str] | None = None) -> int:
         return _token(settings, args)
     if args.command in audit_cli.COMMANDS:
         return audit_cli.run(settings, args)
+    if args.command == "followers":
+        return _set_aside(settings, args)
     return _serve(settings, args)
+
+
+def _set_aside(settings: Settings, args: argparse.Namespace) -> int:
+    """Record a set-aside decision in the log; running followers read it at their next retry."""
+    from foundation.actors import Actor
+    from foundation.application import Context
+    from foundation.clock import SystemClock
+    from foundation.errors import DomainError
+    from hotline.bootstrap import bootstrap
+
+    hotline = bootstrap(settings.model_copy(update={"followers": "external"}))
+    try:
+        actor = Actor(staff=args.by, unit=None, roles=("admin",))
+        recorded = hotline.operations.set_aside(
+            position=args.position, followers=args.follower, reason=args.reason, ctx=Context(actor=actor, now=SystemClock().now())
+        )
+    except DomainError as error:
+        print(f"hotline followers set-aside: {error}", file=sys.stderr)
+        return 2
+    finally:
+        hotline.close()
+    scope = ", ".join(args.follower) or "every follower"
+    print(f"position {args.position} set aside for {scope} (decision recorded at position {recorded.position})")
+    return 0
 
 
 def _token(settings: Settings, args: argparse.Namespace) -> int:
@@ -96,7 +134,9 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _print_banner(settings: Settings, hotline: object, args: argparse.Namespace) -> None:
+    """Where the service is, and where the demo tokens are: in a file only the owner reads, never on stdout or in a log."""
     from foundation.clock import SystemClock
+    from hotline.settings import private_dir, private_file
 
     base = f"http://{args.host}:{args.port}"
     print(f"\nhotline on {settings.database.describe()}; clock: {settings.clock}")
@@ -104,11 +144,16 @@ def _print_banner(settings: Settings, hotline: object, args: argparse.Namespace)
     notary = getattr(hotline, "notary", None)
     if notary is not None:
         print(f"Tree heads signed by {notary.signer.verifier_key} (checkpoint: {base}/v1/audit/checkpoint)")
-    print("Ready tokens, one per role (valid 12 hours):")
     now = SystemClock().now()
+    lines = [f"# bearer tokens for the demo, one per role, valid 12 hours from {now.isoformat()}", "# role sub unit token"]
     for role, (sub, unit) in DEMO_ROLES.items():
         token = issue_token(settings.jwt_secret, sub=sub, unit=unit, roles=[role], now=now, ttl=timedelta(hours=12))
-        print(f"  {role:<13} {sub:<12} {unit:<10} {token}")
+        lines.append(f"{role} {sub} {unit} {token}")
+    private_dir(settings.var_dir)
+    path = settings.var_dir / TOKENS_FILE
+    private_file(path, "\n".join(lines) + "\n")
+    print(f"Bearer tokens, one per role (valid 12 hours), are in {path.resolve()} (mode 0600);")
+    print(f"  e.g. export TOKEN=$(awk '$1==\"center\" {{print $4}}' {path})")
     print(flush=True)
 
 

@@ -32,6 +32,8 @@ class Settings(BaseModel):
     var_dir: Path = DEFAULT_VAR_DIR
     wait_timeout: float = Field(default=5.0, gt=0, le=60)
     """How long a query with ``min_position`` waits before answering 503."""
+    max_waiters: int = Field(default=32, ge=1, le=1000)
+    """How many queries may wait on ``min_position`` at once; more get 429 with ``Retry-After``."""
     timekeeper_interval: float = Field(default=1.0, gt=0)
     snapshot_interval: int = Field(default=50, ge=2)
     cache_size: int = Field(default=5000, ge=0)
@@ -73,8 +75,11 @@ class Settings(BaseModel):
         return cls.model_validate(values)
 
     def with_generated_secrets(self) -> Settings:
-        """Fill a missing JWT secret and cipher key from ``var_dir``, creating them on first use."""
-        self.var_dir.mkdir(parents=True, exist_ok=True)
+        """Fill a missing JWT secret and cipher key from ``var_dir``, creating them on first use.
+
+        ``var_dir`` is created readable by its owner only (0700), the secrets 0600.
+        """
+        private_dir(self.var_dir)
         jwt_secret = self.jwt_secret or _secret_file(self.var_dir / "jwt-secret", lambda: secrets.token_urlsafe(48))
         cipher_key = self.cipher_key or _secret_file(
             self.var_dir / "cipher-key", lambda: base64.b64encode(secrets.token_bytes(32)).decode()
@@ -87,10 +92,23 @@ class Settings(BaseModel):
         return self.model_copy(update={"jwt_secret": jwt_secret, "cipher_key": cipher_key, "audit_key": audit_key})
 
 
+def private_dir(path: Path) -> None:
+    """Create ``path`` (and its parents) for the owner only; an existing directory is left as it is."""
+    if not path.exists():
+        path.mkdir(mode=0o700, parents=True, exist_ok=True)
+
+
+def private_file(path: Path, text: str) -> None:
+    """Write ``text`` to ``path``, readable by the owner only from the moment it exists (0600)."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as out:
+        out.write(text)
+    path.chmod(0o600)
+
+
 def _secret_file(path: Path, make) -> str:  # noqa: ANN001
     if path.exists():
         return path.read_text().strip()
     value = make()
-    path.write_text(value + "\n")
-    path.chmod(0o600)
+    private_file(path, value + "\n")
     return value

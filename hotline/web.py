@@ -13,8 +13,8 @@ from hotline.settings import Settings
 def create_app(settings: Settings | None = None, *, hotline: Hotline | None = None) -> FastAPI:
     """The API and the console for ``settings`` (built and started in the lifespan), or around an already built ``hotline``."""
     if hotline is not None:
-        app = create_api(services=hotline, max_body_bytes=hotline.settings.max_body_bytes)
+        app = create_api(services=hotline, max_body_bytes=hotline.settings.max_body_bytes, max_waiters=hotline.settings.max_waiters)
         return install_console(app, jwt_secret=hotline.settings.jwt_secret)
     settings = settings or Settings()
-    app = create_api(lambda: bootstrap(settings), max_body_bytes=settings.max_body_bytes)
+    app = create_api(lambda: bootstrap(settings), max_body_bytes=settings.max_body_bytes, max_waiters=settings.max_waiters)
     return install_console(app, jwt_secret=settings.jwt_secret)

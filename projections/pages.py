@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import base64
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
+
+T = TypeVar("T")
 
 import orjson
 
@@ -50,3 +53,17 @@ def decode_page(token: str, *types: type) -> list[Any]:
     ):
         raise InvalidInput("page_token", "not a token this service issued")
     return key
+
+
+def page_of(items: Iterable[T], key: Callable[[T], Any], *, page_size: int, page_token: str | None, key_type: type) -> tuple[list[T], str | None]:
+    """One page of a list held in memory, keyset-paged like the read models' lists.
+
+    Items are served in ``key`` order; the token holds the key of the last item served, so a page
+    never repeats or skips an item when items are added meanwhile.
+    """
+    ordered = sorted(items, key=key)
+    if page_token:
+        (after,) = decode_page(page_token, key_type)
+        ordered = [item for item in ordered if key(item) > after]
+    page = ordered[:page_size]
+    return page, (encode_page(key(page[-1])) if len(ordered) > page_size else None)

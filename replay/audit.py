@@ -238,7 +238,7 @@ class Audit:
         proofs[str(finding.id)] = {"finding_id": str(finding.id), **self._proof(finding.id, raw[finding.id], head, reveal=True)}
         return Dossier(
             finding=finding,
-            review=_without(review(self.store, finding, now), set(hidden)),
+            review=review(self.store, finding, now, visible={case.id for case, _ in visible}),
             cases=visible,
             hidden=hidden,
             proofs=proofs,
@@ -248,12 +248,3 @@ class Audit:
             generated_at=now,
         )
 
-
-def _without(result: dict[str, Any], hidden: set[str]) -> dict[str, Any]:
-    """The review with nothing of the basis cases the reader may not see (the rule's verdicts stay)."""
-    if not hidden:
-        return result
-    result["basis_events"] = [event for event in result["basis_events"] if event["case_id"] not in hidden]
-    for point in (*result["at_decisions"], result["now"]):
-        point["cases"] = [case for case in point["cases"] if case["case_id"] not in hidden]
-    return result

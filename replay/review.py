@@ -9,6 +9,7 @@ whether it still holds (e.g. a justification accepted after the sanction).
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -25,18 +26,24 @@ SKIPPED = {"basis_extended", "reassessed"}
 """The rules' own restatements and notes: not decisions a review cuts the history at."""
 
 
-def review(store: Store, finding: Finding, now: datetime) -> dict[str, Any]:
+def review(store: Store, finding: Finding, now: datetime, *, visible: Collection[UUID] | None = None) -> dict[str, Any]:
+    """The review as a reader who may see the basis cases in ``visible`` (None: every one) sees it.
+
+    The rule runs on every basis case (the verdict is the finding's), but the events and the
+    per-case detail of a case the reader may not see are left out.
+    """
     case_ids = list(dict.fromkeys(ref.case_id for ref in finding.basis))
     histories = {case_id: store.positioned_events(case_id) for case_id in case_ids}
+    shown = {case_id: events for case_id, events in histories.items() if visible is None or case_id in visible}
     positions = {event.originator_version: position for position, event in store.positioned_events(finding.id)}
     points = [
         {"action": r.action, "at": r.at, "by": r.by, "finding_version": r.version, "position": positions.get(r.version, 0)}
         for r in finding.records
         if r.action not in SKIPPED
     ]
-    evaluated = [{**point, **_evaluate(store, finding, histories, point["position"])} for point in points]
+    evaluated = [{**point, **_evaluate(store, finding, histories, shown, point["position"])} for point in points]
     head = store.head()
-    current = {"at": now, "position": head, **_evaluate(store, finding, histories, head)}
+    current = {"at": now, "position": head, **_evaluate(store, finding, histories, shown, head)}
     return {
         "finding": {
             "id": str(finding.id),
@@ -46,7 +53,7 @@ def review(store: Store, finding: Finding, now: datetime) -> dict[str, Any]:
             "key": finding.key,
             "basis": [ref.model_dump(mode="json") for ref in finding.basis],
         },
-        "basis_events": _basis_events(finding, histories),
+        "basis_events": _basis_events(finding, shown),
         "at_decisions": evaluated,
         "now": current,
         "still_holds": current["rule"]["holds"],
@@ -74,9 +81,11 @@ def _basis_events(finding: Finding, histories: dict[UUID, list[tuple[int, Any]]]
     return out
 
 
-def _evaluate(store: Store, finding: Finding, histories: dict[UUID, list[tuple[int, Any]]], position: int) -> dict[str, Any]:
+def _evaluate(
+    store: Store, finding: Finding, histories: dict[UUID, list[tuple[int, Any]]], shown: dict[UUID, list[tuple[int, Any]]], position: int
+) -> dict[str, Any]:
     cases = []
-    for case_id, events in histories.items():
+    for case_id, events in shown.items():
         version = version_at_position(events, position)
         latest_basis = max((r.version for r in finding.basis if r.case_id == case_id), default=0)
         later = [

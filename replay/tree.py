@@ -13,7 +13,7 @@ transaction: a crash or a rival process never skips nor doubles a leaf.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from eventsourcing.persistence import Tracking

@@ -14,7 +14,7 @@ from api.presenters import created_case_answer, present_case, present_history
 from api.schemas import CaseIn, CaseOut, CasePage, HistoryOut
 from foundation.errors import InvalidInput, NotFound
 from cases.values import Requester, Status
-from projections.pages import ListFilter
+from projections.pages import ListFilter, page_of
 
 router = APIRouter(prefix="/v1/cases", tags=["cases"])
 
@@ -71,7 +71,14 @@ def get_case(
 
 
 @router.get("/{case_id}/history", response_model=HistoryOut, dependencies=[Consistent])
-def case_history(case_id: str, services: ServicesDep, actor: ActorDep) -> Response:
-    """Every event of the case in order: version, type, recorded_at, actor, data, position."""
+def case_history(
+    case_id: str,
+    services: ServicesDep,
+    actor: ActorDep,
+    page_size: Annotated[int, Query(ge=1, le=500)] = 100,
+    page_token: str | None = None,
+) -> Response:
+    """Every event of the case in order (version, type, recorded_at, actor, data, position), a page at a time."""
     case, events = services.cases.history(case_uuid(case_id), actor)
-    return respond(200, {"id": str(case.id), "items": present_history(case, events, actor)})
+    page, token = page_of(events, lambda e: e[1].originator_version, page_size=page_size, page_token=page_token, key_type=int)
+    return respond(200, {"id": str(case.id), "items": present_history(case, page, actor), "next_page_token": token})

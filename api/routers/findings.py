@@ -73,7 +73,8 @@ def get_finding(finding_id: str, services: ServicesDep, actor: ActorDep) -> Resp
 def review_finding(finding_id: str, services: ServicesDep, actor: ActorDep) -> Response:
     """Art. 16: the basis as it stood at each decision and as it stands now, with the rule run again on both."""
     finding = services.findings.finding(finding_uuid(finding_id), actor)
-    return respond(200, review(services.store, finding, services.clock.now()))
+    visible = services.findings.visible_basis(finding, actor)
+    return respond(200, review(services.store, finding, services.clock.now(), visible=visible))
 
 
 @router.post("", status_code=201, response_model=FindingOut, dependencies=[roles("center", "city_gov", "unit_leader")])

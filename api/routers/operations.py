@@ -1,11 +1,11 @@
-"""Health and the simulated clock."""
+"""Health, metrics and the simulated clock."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter
-from fastapi.responses import Response
+from fastapi import APIRouter, Request
+from fastapi.responses import PlainTextResponse, Response
 
 from api.deps import CommandDep, ServicesDep, respond, roles
 from api.schemas import ClockIn
@@ -35,6 +35,33 @@ def health(services: ServicesDep) -> Response:
             "audit": audit,
         },
     )
+
+
+@router.get("/metrics", response_class=PlainTextResponse)
+def metrics(request: Request, services: ServicesDep) -> Response:
+    """Prometheus text: the head of the log, each follower's position, lag and failures, and the waiters."""
+    lines = [
+        "# HELP hotline_head_position The position of the last event in the log.",
+        "# TYPE hotline_head_position gauge",
+        f"hotline_head_position {services.store.head()}",
+    ]
+    followers = services.followers.status()
+    for name, kind, help_text, value in (
+        ("hotline_follower_position", "gauge", "The last position a follower handled.", lambda f: f["position"]),
+        ("hotline_follower_lag", "gauge", "Events a follower has still to handle.", lambda f: f["lag"]),
+        ("hotline_follower_failures_total", "counter", "Batches a follower failed on since the service started.", lambda f: f["failures"]),
+        ("hotline_follower_failing", "gauge", "1 while a follower is stuck on an event (see /health for the position).", lambda f: int(f["error"] is not None)),
+        ("hotline_follower_passed_over", "gauge", "Positions an operator set aside that a follower passed over.", lambda f: len(f["passed_over"])),
+    ):
+        lines += [f"# HELP {name} {help_text}", f"# TYPE {name} {kind}"]
+        lines += [f'{name}{{follower="{f["name"]}"}} {value(f)}' for f in followers]
+    waiters = request.app.state.waiters
+    lines += [
+        "# HELP hotline_min_position_waiters Queries waiting on min_position now.",
+        "# TYPE hotline_min_position_waiters gauge",
+        f"hotline_min_position_waiters {waiters.busy}",
+    ]
+    return PlainTextResponse("\n".join(lines) + "\n", media_type="text/plain; version=0.0.4")
 
 
 @router.put("/v1/admin/clock", dependencies=[roles("admin")])

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path
+from fastapi import APIRouter, Path, Query
 from fastapi.responses import Response
 
 from api.deps import ActorDep, CommandDep, Consistent, ServicesDep, respond, roles
-from api.schemas import CalendarIn, StaffIn, UnitIn, UnitOut
+from api.schemas import CalendarIn, PolicyIn, StaffIn, UnitIn, UnitOut
 from foundation.actors import Actor
 from foundation.application import Recorded
 from cases.calendar import WorkingCalendar
-from cases.policy import PolicyTable
+from projections.pages import page_of
 
 router = APIRouter(prefix="/v1", tags=["units, calendar, policy"])
 ADMIN = roles("admin")
@@ -37,8 +37,15 @@ def register_unit(body: UnitIn, cmd: CommandDep) -> Response:
 
 
 @router.get("/units", dependencies=[Consistent])
-def list_units(services: ServicesDep, _: ActorDep) -> Response:
-    return respond(200, {"items": [u.model_dump(mode="json") for u in services.admin.units()], "next_page_token": None})
+def list_units(
+    services: ServicesDep,
+    _: ActorDep,
+    page_size: Annotated[int, Query(ge=1, le=500)] = 50,
+    page_token: str | None = None,
+) -> Response:
+    """Units in order of their id, a page at a time."""
+    units, token = page_of(services.admin.units(), lambda u: u.id, page_size=page_size, page_token=page_token, key_type=str)
+    return respond(200, {"items": [u.model_dump(mode="json") for u in units], "next_page_token": token})
 
 
 @router.get("/units/{unit_id}", response_model=UnitOut, dependencies=[Consistent])
@@ -86,8 +93,8 @@ def _year(calendar: WorkingCalendar, year: int) -> dict[str, Any]:
 
 
 @router.put("/policy/deadlines", dependencies=[ADMIN])
-def set_policy(body: PolicyTable, cmd: CommandDep) -> Response:
-    return cmd.run(policy_set, cmd.services.admin.set_policy, body)
+def set_policy(body: PolicyIn, cmd: CommandDep) -> Response:
+    return cmd.run(policy_set, cmd.services.admin.set_policy, body.table())
 
 
 @router.get("/policy/deadlines", dependencies=[Consistent])

@@ -213,6 +213,18 @@ def test_appeals_are_per_sanction_by_who_bears_it() -> None:
     assert [s.imposed for s in finding.sanctions] == [("13(2)",), ("14(5)",)]
 
 
+def test_who_can_never_appeal_is_refused_before_the_finding_is_looked_at() -> None:
+    finding = confirmed()  # nothing to appeal yet: the unit's leader hears "not now", anyone else "not you"
+    with pytest.raises(NotAllowedNow):
+        finding.appeal(grounds="unfair", now=later(4), actor=leader("U1"))
+    for outsider in (CENTER, CITY, leader("U2"), Actor(staff="U1-other", unit="U1", roles=("unit_handler",))):
+        with pytest.raises(Forbidden):
+            finding.appeal(grounds="unfair", now=later(4), actor=outsider)
+    personal = talked()
+    personal.sanction(measures=["14(5)"], responsibility=INDIVIDUAL, staff="U1-handler", note="", registry=REGISTRY, now=later(3), actor=leader("U1"))
+    assert personal.appeal(grounds="unfair", now=later(4), actor=Actor(staff="U1-handler", unit="U1", roles=("unit_handler",))).sanction == 1
+
+
 def test_a_finding_whose_every_sanction_is_revoked_is_closed() -> None:
     finding = talked()
     finding.sanction(measures=["13(1)"], responsibility=COLLECTIVE, note="", registry=REGISTRY, now=later(3), actor=CENTER)

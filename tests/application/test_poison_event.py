@@ -1,0 +1,114 @@
+"""A poison event already in the log (issue 9, defect 2): the followers stop on it loudly, retry with
+backoff, never skip it by themselves, and pass over it once an operator sets it aside (README)."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from pathlib import Path
+from uuid import uuid4
+
+import pytest
+from eventsourcing.persistence import StoredEvent
+from eventsourcing.utils import get_topic
+from fastapi.testclient import TestClient
+
+from cases.events import Accepted
+from hotline.bootstrap import Hotline, bootstrap
+from hotline.cli import main
+from hotline.web import create_app
+from projections.pages import ListFilter
+from tests.conftest import make_settings
+from tests.world import accept, seed_units
+
+pytestmark = pytest.mark.storage
+
+
+def eventually(condition: Callable[[], bool], timeout: float = 20.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "condition not met in time"
+        time.sleep(0.05)
+
+
+def listed(hotline: Hotline) -> set[str]:
+    return {item["id"] for item in hotline.index.list(ListFilter(), page_size=500, page_token=None)[0]}
+
+
+def test_a_poison_event_is_reported_retried_and_passed_over_only_by_a_recorded_decision(
+    database_url: str, tmp_path: Path, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    caplog.set_level(logging.INFO, logger="hotline.followers")
+    settings = make_settings(database_url, followers="embedded", var_dir=tmp_path / "var")
+    hotline = bootstrap(settings)
+    hotline.start()
+    try:
+        seed_units(hotline)
+        before = accept(hotline)
+        hotline.store.recorder.insert_events(
+            [StoredEvent(originator_id=uuid4(), originator_version=1, topic=get_topic(Accepted), state=b"\x00 not an event")]
+        )
+        poison = hotline.store.head()
+        after = accept(hotline)
+
+        # Loud: /health names the position, the metric counts, the log says where, reads wait in vain.
+        runner = hotline.followers.runner("case_index")
+        eventually(lambda: runner.failures >= 2)
+        with TestClient(create_app(hotline=hotline)) as client:
+            health = client.get("/health").json()
+            assert health["status"] == "degraded"
+            stuck = {f["name"]: f for f in health["followers"]}
+            assert stuck["case_index"]["failing_at"] == poison and stuck["rules"]["failing_at"] == poison
+            assert stuck["case_index"]["position"] == poison - 1
+            metrics = client.get("/metrics").text
+            assert 'hotline_follower_failing{follower="case_index"} 1' in metrics
+            assert 'hotline_follower_failures_total{follower="case_index"} 0' not in metrics
+        assert f"follower case_index failed at position {poison}" in caplog.text
+        assert f"follower rules failed at position {poison}" in caplog.text
+        assert not hotline.followers.wait(hotline.store.head(), timeout=0.3)
+        assert str(before) in listed(hotline) and str(after) not in listed(hotline)  # never skipped by itself
+        failures = runner.failures
+        time.sleep(1.0)
+        assert runner.failures <= failures + 1, "retries back off"
+
+        # The operator's procedure: a recorded decision, through the CLI, from another process's view.
+        for name, value in {
+            "HOTLINE_DATABASE_URL": settings.database_url,
+            "HOTLINE_JWT_SECRET": settings.jwt_secret,
+            "HOTLINE_CIPHER_KEY": settings.cipher_key,
+            "HOTLINE_VAR_DIR": str(tmp_path / "var"),
+        }.items():
+            monkeypatch.setenv(name, value)
+        assert main(["followers", "set-aside", "--position", str(poison), "--reason", "undecodable bytes; see incident 42", "--by", "ops-1"]) == 0
+        assert hotline.followers.wait(hotline.store.head(), timeout=40)
+        assert str(after) in listed(hotline)
+        with TestClient(create_app(hotline=hotline)) as client:
+            health = client.get("/health").json()
+            assert health["status"] == "ok"
+            passed = {f["name"]: f["passed_over"] for f in health["followers"]}
+            assert passed["case_index"] == [{"position": poison, "reason": "undecodable bytes; see incident 42", "by": "ops-1"}]
+        assert f"follower case_index passes over position {poison}, set aside by ops-1" in caplog.text
+    finally:
+        hotline.close()
+
+    # A rebuild from scratch reads the same decision and passes over the same position, and only it.
+    rebuilt = bootstrap(make_settings(database_url, var_dir=tmp_path / "var"))
+    try:
+        rebuilt.index.reset()
+        rebuilt.followers.setup()
+        rebuilt.followers.catch_up()
+        assert {str(before), str(after)} <= listed(rebuilt)
+    finally:
+        rebuilt.close()
+
+
+def test_a_set_aside_must_name_a_position_in_the_log(hotline: Hotline) -> None:
+    from foundation.errors import InvalidInput
+    from tests.builders import ADMIN
+    from tests.world import ctx
+
+    with pytest.raises(InvalidInput):
+        hotline.operations.set_aside(position=hotline.store.head() + 5, followers=(), reason="x", ctx=ctx(ADMIN))
+    with pytest.raises(InvalidInput):
+        hotline.operations.set_aside(position=1, followers=(), reason=" ", ctx=ctx(ADMIN))
