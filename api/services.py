@@ -10,10 +10,13 @@ from foundation.clock import Clock
 from foundation.projection import Followers
 from foundation.store import Store
 from accountability.application import Findings
+from accountability.oversight import Oversight
 from cases.administration import Administration
 from cases.application import Cases
 from projections.case_index import CaseIndexView
 from projections.findings_index import FindingsIndexView
+from projections.reports import Reports
+from projections.spot_checks import SpotCheckView
 
 
 class ApiSettings(Protocol):
@@ -38,6 +41,9 @@ class Services(Protocol):
     findings_index: FindingsIndexView
     followers: Followers
     timekeeper: Timekeeping
+    oversight: Oversight
+    reports: Reports
+    spot_checks: SpotCheckView
 
     def start(self) -> None: ...
 

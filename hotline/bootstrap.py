@@ -17,6 +17,7 @@ from foundation.projection import Followers
 from foundation.store import Store, StoreConfig
 from foundation.timers import BUILT, Timers
 from accountability.application import Findings
+from accountability.oversight import Oversight
 from accountability.process import RulesProcess
 from accountability.rules import REVISION
 from cases.administration import Administration
@@ -27,6 +28,9 @@ from hotline.settings import Settings
 from hotline.timekeeper import Timekeeper
 from projections.case_index import CaseIndex, CaseIndexView
 from projections.findings_index import FindingsIndex, FindingsIndexView
+from projections.reports import Reports
+from projections.scorecards import Scorecards, ScorecardView
+from projections.spot_checks import SpotChecks, SpotCheckView
 
 
 @dataclass
@@ -45,6 +49,10 @@ class Hotline:
     findings_index: FindingsIndexView
     followers: Followers
     timekeeper: Timekeeper
+    oversight: Oversight
+    scorecards: ScorecardView
+    reports: Reports
+    spot_checks: SpotCheckView
 
     def start(self) -> None:
         """Catch up every read model and process, then follow the log live and keep time."""
@@ -84,8 +92,12 @@ def bootstrap(settings: Settings) -> Hotline:
     rules = RulesProcess(store, clock, snapshot_interval=every)
     index = CaseIndexView(store)
     findings_index = FindingsIndexView(store)
+    scorecards = ScorecardView(store)
+    spot_checks = SpotCheckView(store)
     followers = Followers(
-        store, [rules, CaseIndex(index), FindingsIndex(findings_index)], inline=settings.followers == "inline"
+        store,
+        [rules, CaseIndex(index), FindingsIndex(findings_index), Scorecards(scorecards), SpotChecks(spot_checks)],
+        inline=settings.followers == "inline",
     )
     if settings.followers != "external":
         followers.setup()
@@ -104,6 +116,10 @@ def bootstrap(settings: Settings) -> Hotline:
         findings_index=findings_index,
         followers=followers,
         timekeeper=Timekeeper(cases=cases, timers=timers, clock=clock, interval=settings.timekeeper_interval),
+        oversight=Oversight(store, scope=index.scope, snapshot_interval=every),
+        scorecards=scorecards,
+        reports=Reports(scorecards),
+        spot_checks=spot_checks,
     )
 
 
