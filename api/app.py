@@ -15,7 +15,7 @@ from fastapi import FastAPI
 from fastapi.routing import APIRoute
 
 from api import problems
-from api.routers import case_actions, cases, findings, operations, reference, supervision
+from api.routers import case_actions, cases, findings, operations, reference, reports, spot_checks, supervision
 from api.services import Services
 
 DESCRIPTION = """
@@ -59,6 +59,8 @@ def create_app(build: Callable[[], Services] | None = None, *, services: Service
     )
     problems.install(app)
     for router in (operations.router, reference.router, cases.router, case_actions.router, supervision.router, findings.router):
+        app.include_router(router)
+    for router in (reports.router, spot_checks.router):
         app.include_router(router)
     app.add_middleware(BodyLimit, max_bytes=max_body_bytes)
     return app

@@ -267,7 +267,7 @@ def finding_facts(state: dict[str, Any]) -> dict[str, list[Any]]:
         key, month = f"sanction{sanction['n']}", month_of_us(sanction["at"])
         event = ("Sanctioned", sanction["version"], sanction["at"])
         detail = {"clause": state["clause"], "measures": sanction["imposed"], "in_force": sanction["measures"], "scope": sanction["scope"]}
-        staff = [sanction["staff"]] if sanction["scope"] == "individual" else persons
+        staff = [sanction["staff"]] if sanction["scope"] == "individual" else []  # a collective sanction falls on the unit alone
         facts.add("sanctions", unit, month, key, staff=staff, event=event, detail=detail)
         for code in sanction["imposed"]:
             facts.add(f"measures:{code}", unit, month, key, staff=staff, event=event, detail=detail)

@@ -25,27 +25,26 @@ class SpotCheckView(View):
 
     def schema(self) -> list[str]:
         return [
-            "CREATE TABLE IF NOT EXISTS {spot_checks} (id TEXT PRIMARY KEY, drawn_us BIGINT NOT NULL, drawn_by TEXT NOT NULL, "
+            "CREATE TABLE IF NOT EXISTS {spot_checks} (id TEXT PRIMARY KEY, position BIGINT NOT NULL, drawn_us BIGINT NOT NULL, drawn_by TEXT NOT NULL, "
             "scope TEXT NOT NULL, seed BIGINT NOT NULL, size INTEGER NOT NULL, population INTEGER NOT NULL, "
             "as_of BIGINT NOT NULL, digest TEXT NOT NULL, cases TEXT NOT NULL)",
         ]
 
     def flush(self) -> None:
-        self.cursor.executemany("INSERT INTO {t} VALUES (?,?,?,?,?,?,?,?,?,?) ON CONFLICT DO NOTHING", self.rows, t="spot_checks")
+        self.cursor.executemany("INSERT INTO {t} VALUES (?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT DO NOTHING", self.rows, t="spot_checks")
 
     def forget(self) -> None:
         self.rows = []
 
     def list(self, *, page_size: int, page_token: str | None) -> tuple[list[dict[str, Any]], str | None]:
-        """Newest first."""
+        """Newest first (in the order they were recorded)."""
         clause, params = "", []
         if page_token:
-            drawn_us, check_id = decode_page(page_token, int, str)
-            clause, params = " WHERE (drawn_us < ? OR (drawn_us = ? AND id < ?))", [drawn_us, drawn_us, check_id]
-        rows = self.sql.query("SELECT * FROM {t}" + clause + " ORDER BY drawn_us DESC, id DESC LIMIT ?", [*params, page_size + 1], t="spot_checks")
+            clause, params = " WHERE position < ?", decode_page(page_token, int)
+        rows = self.sql.query("SELECT * FROM {t}" + clause + " ORDER BY position DESC LIMIT ?", [*params, page_size + 1], t="spot_checks")
         more = len(rows) > page_size
         rows = rows[:page_size]
-        return [_item(row) for row in rows], (encode_page(rows[-1]["drawn_us"], rows[-1]["id"]) if more and rows else None)
+        return [_item(row) for row in rows], (encode_page(rows[-1]["position"]) if more and rows else None)
 
 
 def _item(row: dict[str, Any]) -> dict[str, Any]:
@@ -76,7 +75,7 @@ class SpotChecks(SqlProjection):
     def _drawn(self, event: SpotCheck.Drawn, tracking: Tracking) -> None:
         self.view.rows.append(
             (
-                str(event.originator_id), micros(event.timestamp), event.actor.staff, event.scope.model_dump_json(), event.seed,
+                str(event.originator_id), tracking.notification_id, micros(event.timestamp), event.actor.staff, event.scope.model_dump_json(), event.seed,
                 event.size, event.population, event.as_of, event.digest, orjson.dumps([str(c) for c in event.cases]).decode(),
             )
         )
