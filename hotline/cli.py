@@ -12,6 +12,7 @@ import sys
 from datetime import timedelta
 
 from api.auth import issue_token
+from hotline import tools
 from foundation.actors import ROLES
 from hotline.settings import Settings
 
@@ -47,10 +48,14 @@ def main(argv: list[str] | None = None) -> int:
     token.add_argument("--role", action="append", required=True, choices=ROLES, help="repeat for several roles")
     token.add_argument("--ttl-hours", type=int, default=None, help="validity (default HOTLINE_TOKEN_TTL_HOURS or 12)")
 
+    tools.add_commands(commands)
+
     args = parser.parse_args(argv)
     settings = Settings.from_env().with_generated_secrets()
     if args.command == "token":
         return _token(settings, args)
+    if args.command in ("projections", "report"):
+        return tools.run(settings, args)
     return _serve(settings, args)
 
 
