@@ -68,7 +68,7 @@ def scorecard_topics() -> tuple[str, ...]:
 
 class ScorecardView(View):
     name = "scorecards"
-    tables = ("rpt_entities", "rpt_facts", "rpt_month", "rpt_units", "rpt_staff", "rpt_calendar", "rpt_policy")
+    tables = ("rpt_entities", "rpt_facts", "rpt_month", "rpt_staff_month", "rpt_units", "rpt_staff", "rpt_calendar", "rpt_policy")
 
     def __init__(self, store: Any) -> None:
         super().__init__(store)
@@ -89,7 +89,11 @@ class ScorecardView(View):
             "at_us BIGINT NOT NULL, detail TEXT, PRIMARY KEY (entity, fact))",
             "CREATE INDEX IF NOT EXISTS rpt_facts_figure ON {rpt_facts} (unit, figure, month)",
             "CREATE INDEX IF NOT EXISTS rpt_facts_month ON {rpt_facts} (month, figure)",
-            "CREATE TABLE IF NOT EXISTS {rpt_month} (month TEXT NOT NULL, unit TEXT NOT NULL, staff TEXT NOT NULL, "
+            "CREATE TABLE IF NOT EXISTS {rpt_month} (month TEXT NOT NULL, unit TEXT NOT NULL, figure TEXT NOT NULL, "
+            "n BIGINT NOT NULL, PRIMARY KEY (month, unit, figure))",
+            "CREATE INDEX IF NOT EXISTS rpt_month_unit ON {rpt_month} (unit, month, figure, n)",
+            "CREATE INDEX IF NOT EXISTS rpt_month_figure ON {rpt_month} (figure, month, unit, n)",
+            "CREATE TABLE IF NOT EXISTS {rpt_staff_month} (month TEXT NOT NULL, unit TEXT NOT NULL, staff TEXT NOT NULL, "
             "figure TEXT NOT NULL, n BIGINT NOT NULL, PRIMARY KEY (month, unit, staff, figure))",
             "CREATE TABLE IF NOT EXISTS {rpt_units} (id TEXT PRIMARY KEY, name TEXT NOT NULL, kind TEXT NOT NULL, "
             "parent_id TEXT, superior_id TEXT)",
@@ -159,9 +163,13 @@ class ScorecardView(View):
             upserts, t="rpt_facts",
         )
         cursor.executemany(
+            "INSERT INTO {t} AS m (month, unit, figure, n) VALUES (?,?,?,?) ON CONFLICT (month, unit, figure) DO UPDATE SET n = m.n + excluded.n",
+            sorted((month, unit, figure, n) for (month, unit, staff, figure), n in deltas.items() if n and not staff), t="rpt_month",
+        )
+        cursor.executemany(
             "INSERT INTO {t} AS m (month, unit, staff, figure, n) VALUES (?,?,?,?,?) "
             "ON CONFLICT (month, unit, staff, figure) DO UPDATE SET n = m.n + excluded.n",
-            sorted((*key, n) for key, n in deltas.items() if n), t="rpt_month",
+            sorted((*key, n) for key, n in deltas.items() if n and key[2]), t="rpt_staff_month",
         )
         cursor.executemany(
             "INSERT INTO {t} (id, name, kind, parent_id, superior_id) VALUES (?,?,?,?,?) ON CONFLICT (id) DO UPDATE SET "
@@ -190,16 +198,18 @@ class ScorecardView(View):
 
     def totals(self, months: tuple[str, str], *, units: Iterable[str] | None = None, by_staff: bool = False) -> dict[tuple[str, str], dict[str, int]]:
         """The figures summed over ``months`` (first, last), by unit (and staff member): never a count of cases."""
-        clauses, params = ["month BETWEEN ? AND ?", "staff <> ''" if by_staff else "staff = ''"], [*months]
+        clauses, params = ["month BETWEEN ? AND ?"], [*months]
         if units is not None:
             units = list(units)
             if not units:
                 return {}
             clauses.append(f"unit IN ({','.join('?' * len(units))})")
             params += units
+        staff = "staff" if by_staff else "'' AS staff"
         rows = self.sql.query(
-            "SELECT unit, staff, figure, SUM(n) AS n FROM {t} WHERE " + " AND ".join(clauses) + " GROUP BY unit, staff, figure",
-            params, t="rpt_month",
+            f"SELECT unit, {staff}, figure, SUM(n) AS n FROM {{t}} WHERE " + " AND ".join(clauses)
+            + f" GROUP BY unit, {'staff, ' if by_staff else ''}figure",
+            params, t="rpt_staff_month" if by_staff else "rpt_month",
         )
         found: dict[tuple[str, str], dict[str, int]] = defaultdict(dict)
         for row in rows:
@@ -209,8 +219,8 @@ class ScorecardView(View):
 
     def by_month(self, months: tuple[str, str], figures: Sequence[str], *, units: Iterable[str] | None = None) -> dict[str, dict[str, dict[str, int]]]:
         """month → unit → figure → n, for a trend."""
-        clauses = ["month BETWEEN ? AND ?", "staff = ''", f"figure IN ({','.join('?' * len(figures))})"]
-        params: list[Any] = [*months, *figures]
+        clauses = [f"figure IN ({','.join('?' * len(figures))})", "month BETWEEN ? AND ?"]
+        params: list[Any] = [*figures, *months]
         if units is not None:
             units = list(units)
             clauses.append(f"unit IN ({','.join('?' * len(units))})" if units else "1 = 0")
