@@ -128,15 +128,18 @@ def _worker(settings: Settings) -> int:
 
 
 def _report(settings: Settings, args: argparse.Namespace) -> int:
+    import orjson
+
     from api.render.documents import assessment_document, monthly_document
     from api.render.page import to_html
     from api.render.tabular import to_csv, to_xlsx
     from foundation.errors import DomainError
-    import orjson
 
-    hotline = _built(settings, "external" if settings.followers == "external" else "inline")
+    external = settings.followers == "external"
+    hotline = _built(settings, "external" if external else "inline")
     try:
-        hotline.followers.catch_up() if settings.followers != "external" else None
+        if not external:  # a worker keeps the read models otherwise; here, bring them to the head first
+            hotline.followers.catch_up()
         try:
             if args.kind == "monthly":
                 report = hotline.reports.monthly(args.period)

@@ -17,11 +17,13 @@ form shown in the reports' notes.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
 from foundation.clock import TZ
+from accountability.clauses import CLAUSES
 from accountability.measures import MEASURES
 from accountability.rules import METHOD_TEXT
 from cases.supervision import METHODS
@@ -65,7 +67,7 @@ def _figures() -> dict[str, Figure]:
         Figure("satisfied", "满意数", "revisits where the requester was satisfied (very satisfied, satisfied or basically satisfied)"),
         Figure("reply_mismatch", "回复与实际不符数", "revisits that found the reply did not match what was done (Art. 11(5))"),
         Figure("findings", "问责事项数", "findings on the unit still standing (not withdrawn, not dismissed), in the month of their period (11(2)) or of raising"),
-        *(Figure(f"findings:{clause}", f"第{clause}项" if "(" in clause else f"第{clause}条", f"findings under Art. {clause}") for clause in _clauses()),
+        *(Figure(f"findings:{clause}", f"第{clause}项" if "(" in clause else f"第{clause}条", f"findings under Art. {clause}") for clause in CLAUSES),
         Figure("findings_confirmed", "确认问责事项数", "findings confirmed, in the month of the confirmation"),
         Figure("findings_dismissed", "不予问责事项数", "findings dismissed, in the month of the dismissal"),
         Figure("findings_waived", "免予追究事项数", "findings waived under Art. 12, in the month of the decision"),
@@ -78,12 +80,6 @@ def _figures() -> dict[str, Figure]:
         Figure("referrals", "移送数", "referrals to the discipline agencies or judicial organs (Art. 15)"),
     ]
     return {figure.key: figure for figure in base}
-
-
-def _clauses() -> tuple[str, ...]:
-    from accountability.clauses import CLAUSES
-
-    return CLAUSES
 
 
 FIGURES: dict[str, Figure] = _figures()
@@ -142,7 +138,7 @@ class Facts:
     items: dict[str, list[Any]] = field(default_factory=dict)
 
     def add(
-        self, figure: str, unit: str, month: str, key: str, *, event: tuple[str, int, int], staff: list[str | None] = (), detail: Any = None  # type: ignore[assignment]
+        self, figure: str, unit: str, month: str, key: str, *, event: tuple[str, int, int], staff: Sequence[str | None] = (), detail: Any = None
     ) -> None:
         fact_id = f"{figure}|{unit}|{month}|{key}"
         if fact_id not in self.items:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from datetime import date
 from typing import Any
 
 from foundation.actors import Actor
@@ -336,7 +335,3 @@ def _ancestors(unit_id: str, units: dict[str, dict[str, Any]]) -> list[str]:
         chain.append(current["parent_id"])
         current = units.get(current["parent_id"])
     return chain
-
-
-def today_month(today: date) -> str:
-    return f"{today.year:04d}-{today.month:02d}"

@@ -53,7 +53,7 @@ from cases.events import (
 from cases.units import UnitRegistry
 from projections.figures import case_facts, finding_facts, sign_due
 from projections.findings_index import finding_topics
-from projections.pages import micros
+from projections.pages import from_micros, micros
 
 CHUNK = 400
 
@@ -286,8 +286,6 @@ def _fact_row(entity_id: str, fact_id: str, value: list[Any]) -> tuple[Any, ...]
 
 
 def _fact_item(row: dict[str, Any]) -> dict[str, Any]:
-    from projections.pages import from_micros
-
     item: dict[str, Any] = {"case_id" if row["kind"] == "case" else "finding_id": row["entity"]}
     if row["kind"] == "case":
         item |= {"number": row["number"], "summary": row["summary"]}

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from accountability.rules import METHOD_TEXT
-from cases.supervision import METHOD_ARTICLE, METHODS
+from cases.supervision import METHODS
 
 KIND_TEXT = {"member": "成员单位", "non_member": "非成员单位", "internal": "内设机构/下属单位", "center": "热线管理中心", "total": "合计"}
 RATE_TEXT = {"signed_on_time": "按时签收率", "replied_on_time": "按时办结率", "satisfaction": "满意率", "redo": "发回重办率", "supervision_met": "督办按期办结率"}
