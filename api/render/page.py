@@ -108,8 +108,9 @@ def _bars(spec: dict[str, Any], *, percent: bool, maximum: float | None) -> str:
                 out.append(f'<text x="{left + 4}" y="{y + bar - 1}" fill="#999">—</text>')
                 continue
             w = width * v / top if top else 0
-            out.append(f'<rect x="{left}" y="{y}" width="{w:.1f}" height="{bar - 1}" fill="{COLORS[s % len(COLORS)]}"><title>{escape(series[s][0])}：{v:.1f}</title></rect>')
-            out.append(f'<text x="{left + w + 3:.1f}" y="{y + bar - 1}">{v:.1f}{"%" if percent else ""}</text>')
+            shown = f"{v:.1f}%" if percent else f"{v:g}"
+            out.append(f'<rect x="{left}" y="{y}" width="{w:.1f}" height="{bar - 1}" fill="{COLORS[s % len(COLORS)]}"><title>{escape(series[s][0])}：{shown}</title></rect>')
+            out.append(f'<text x="{left + w + 3:.1f}" y="{y + bar - 1}">{shown}</text>')
     out.append(f'<line x1="{left}" y1="26" x2="{left}" y2="{30 + group * len(labels)}" stroke="#333"/>')
     out += _legend([name for name, _ in series], 4, 40 + group * max(len(labels), 1))
     out.append("</svg>")
