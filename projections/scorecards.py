@@ -88,7 +88,7 @@ class ScorecardView(View):
             "unit TEXT NOT NULL, month TEXT NOT NULL, staff TEXT NOT NULL, event TEXT NOT NULL, version INTEGER NOT NULL, "
             "at_us BIGINT NOT NULL, detail TEXT, PRIMARY KEY (entity, fact))",
             "CREATE INDEX IF NOT EXISTS rpt_facts_figure ON {rpt_facts} (unit, figure, month)",
-            "CREATE INDEX IF NOT EXISTS rpt_facts_month ON {rpt_facts} (month, figure)",
+            "CREATE INDEX IF NOT EXISTS rpt_facts_by_figure ON {rpt_facts} (figure, month)",
             "CREATE TABLE IF NOT EXISTS {rpt_month} (month TEXT NOT NULL, unit TEXT NOT NULL, figure TEXT NOT NULL, "
             "n BIGINT NOT NULL, PRIMARY KEY (month, unit, figure))",
             "CREATE INDEX IF NOT EXISTS rpt_month_unit ON {rpt_month} (unit, month, figure, n)",
