@@ -15,8 +15,8 @@ from fastapi import Depends, FastAPI
 from fastapi.routing import APIRoute
 
 from api import problems
-from api.routers import audit, case_actions, cases, findings, operations, reference, supervision
 from api.deps import Waiters, command, current_actor, printable_parameters, wait_for_position
+from api.routers import audit, case_actions, cases, findings, operations, reference, reports, spot_checks, supervision
 from api.services import Services
 
 DESCRIPTION = """
@@ -74,7 +74,7 @@ def create_app(
     return app
 
 
-ROUTERS = (operations.router, reference.router, cases.router, case_actions.router, supervision.router, findings.router, audit.router)
+ROUTERS = (operations.router, reference.router, cases.router, case_actions.router, supervision.router, findings.router, audit.router, reports.router, spot_checks.router)
 
 
 def api_routes() -> list[APIRoute]:

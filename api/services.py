@@ -10,11 +10,14 @@ from foundation.clock import Clock
 from foundation.projection import Followers
 from foundation.store import Store
 from accountability.application import Findings
+from accountability.oversight import Oversight
 from cases.administration import Administration
 from cases.application import Cases
 from projections.case_index import CaseIndexView
 from projections.findings_index import FindingsIndexView
 from replay.audit import Audit
+from projections.reports import Reports
+from projections.spot_checks import SpotCheckView
 
 
 class ApiSettings(Protocol):
@@ -40,6 +43,9 @@ class Services(Protocol):
     followers: Followers
     timekeeper: Timekeeping
     audit: Audit
+    oversight: Oversight
+    reports: Reports
+    spot_checks: SpotCheckView
 
     def start(self) -> None: ...
 

@@ -8,6 +8,7 @@ and redirects (POST-redirect-GET); a refusal is shown on the page in words.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import datetime, time, timedelta
 from pathlib import Path
@@ -22,18 +23,24 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from accountability.clauses import CLAUSE_TEXT, CLAUSES
 from api.auth import actor_from
 from api.presenters import present_case, present_finding, present_history
+from api.render.documents import assessment_document, monthly_document
+from api.render.respond import report_response
 from api.services import Services
 from console.session import Sessions, SignedOut
 from foundation.actors import UNIT_ROLES, Actor
 from foundation.application import Context
 from foundation.clock import TZ
 from foundation.errors import DomainError, Forbidden, InvalidInput, NotAllowedNow, NotFound
+from projections.figures import FIGURES, RATES, SCORECARD_FIGURES
 from projections.findings_index import FindingFilter
 from projections.pages import ListFilter
 from replay.timeline import STATUS_LABELS, VALUE_LABELS, article_zh, entry
 
 TEMPLATES = Environment(loader=FileSystemLoader(Path(__file__).parent / "templates"), autoescape=select_autoescape(["html"]))
 OVERSIGHT = ("center", "city_gov", "discipline", "auditor", "admin")
+MONTH = re.compile(r"^20\d\d-(0[1-9]|1[0-2])$")
+YEAR = re.compile(r"^20\d\d$")
+PERIOD = re.compile(r"^20\d\d(-(0[1-9]|1[0-2]))?$")
 FINDING_STATUS = {
     "candidate": "待认定", "confirmed": "已认定", "dismissed": "不予认定", "withdrawn": "已撤回", "sanctioned": "已问责",
     "waived": "免予追究", "appealed": "申诉中", "closed": "已结束",
@@ -350,6 +357,84 @@ def _audit_page(request: Request, actor: Actor) -> Response:
     audit = services_of(request).audit
     heads = audit.page(before=None, limit=10)
     return render(request, "audit.html", actor=actor, heads=heads, origin=audit.origin, signed=audit.notary is not None)
+
+
+# ------------------------------------------------------------------- reports
+
+
+@router.get("/reports")
+def reports_page(request: Request, month: str = "", year: str = "") -> Response:
+    return page(_reports_page)(request, month=month, year=year)
+
+
+def _reports_page(request: Request, actor: Actor, *, month: str, year: str) -> Response:
+    """Art. 8 and 18: the monthly report and the assessment to open or download; the scorecards the principal may read."""
+    services = services_of(request)
+    today = services.clock.now().date()
+    last_month = (today.replace(day=1) - timedelta(days=1)).strftime("%Y-%m")
+    month = month if MONTH.match(month) else last_month
+    year = year if YEAR.match(year) else str(today.year)
+    units = services.reports.units()
+    visible = _scorecard_units(services, actor, units)
+    return render(request, "reports.html", actor=actor, month=month, year=year, units=[units[u] for u in sorted(visible)])
+
+
+def _scorecard_units(services: Services, actor: Actor, units: dict[str, dict[str, Any]]) -> set[str]:
+    try:
+        visible = services.reports.visible_units(actor, units)
+    except Forbidden:
+        return set()
+    return set(units) if visible is None else visible
+
+
+@router.get("/reports/monthly/{month}")
+def monthly_report(request: Request, month: str, format: str = "html") -> Response:  # noqa: A002
+    return page(_monthly_report)(request, month=month, fmt=format)
+
+
+def _monthly_report(request: Request, actor: Actor, *, month: str, fmt: str) -> Response:
+    """The Art. 8 运行月报, the same document the API answers, in the console's session (no token in the URL)."""
+    if not MONTH.match(month):
+        raise NotFound("report", month)
+    services = services_of(request)
+    report = services.reports.monthly(month)
+    return report_response(report, monthly_document(report), _format(fmt), services.clock.now().isoformat(timespec="seconds"))
+
+
+@router.get("/assessment/{year}")
+def assessment_report(request: Request, year: str, format: str = "html") -> Response:  # noqa: A002
+    return page(_assessment_report)(request, year=year, fmt=format)
+
+
+def _assessment_report(request: Request, actor: Actor, *, year: str, fmt: str) -> Response:
+    if not YEAR.match(year):
+        raise NotFound("assessment", year)
+    services = services_of(request)
+    report = services.reports.assessment(year)
+    return report_response(report, assessment_document(report), _format(fmt), services.clock.now().isoformat(timespec="seconds"))
+
+
+def _format(fmt: str) -> str:
+    if fmt not in ("html", "csv", "xlsx"):
+        raise InvalidInput("format", "html, csv or xlsx")
+    return fmt
+
+
+@router.get("/units/{unit_id}/scorecard")
+def scorecard_page(request: Request, unit_id: str, period: str = "", explain: str = "") -> Response:
+    return page(_scorecard_page)(request, unit_id=unit_id, period=period, explain=explain)
+
+
+def _scorecard_page(request: Request, actor: Actor, *, unit_id: str, period: str, explain: str) -> Response:
+    """A unit's figures for a month or a year; each figure opens the cases (or findings) behind it."""
+    services = services_of(request)
+    period = period if PERIOD.match(period) else services.clock.now().strftime("%Y-%m")
+    card = services.reports.scorecard(unit_id, period, actor)
+    behind = services.reports.explain(unit_id, period, explain, actor, page_size=200, page_token=None) if explain else None
+    return render(
+        request, "scorecard.html", actor=actor, card=card, period=period, behind=behind,
+        figures=[FIGURES[key] for key in SCORECARD_FIGURES], rates=RATES,
+    )
 
 
 def _uuid(value: str) -> UUID:

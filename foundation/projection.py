@@ -422,10 +422,15 @@ class Followers:
         return all(runner.wait(self._target(runner, position), deadline) for runner in self.runners)
 
     def status(self) -> list[dict[str, Any]]:
+        """Each follower's position and lag; a follower run elsewhere (a worker) is read from its tracking record."""
         head = self.store.head()
+        for runner in self.runners:
+            if runner.thread is None:
+                runner.refresh()
         return [
             {
                 "name": r.name,
+                "stage": r.follower.stage,
                 "position": r.position,
                 "lag": max(self._target(r, head) - r.position, 0),
                 "error": r.error,

@@ -18,6 +18,7 @@ from foundation.setaside import Operations
 from foundation.store import Store, StoreConfig
 from foundation.timers import BUILT, Timers
 from accountability.application import Findings
+from accountability.oversight import Oversight
 from accountability.process import RulesProcess
 from accountability.rules import REVISION
 from cases.administration import Administration
@@ -31,6 +32,9 @@ from projections.findings_index import FindingsIndex, FindingsIndexView
 from replay.audit import Audit
 from replay.heads import Heads, Notary, Signer
 from replay.tree import IntegrityTree, TreeView
+from projections.reports import Reports
+from projections.scorecards import Scorecards, ScorecardView
+from projections.spot_checks import SpotChecks, SpotCheckView
 
 
 @dataclass
@@ -51,6 +55,10 @@ class Hotline:
     timekeeper: Timekeeper
     audit: Audit
     operations: Operations
+    oversight: Oversight
+    scorecards: ScorecardView
+    reports: Reports
+    spot_checks: SpotCheckView
     notary: Notary | None = None
 
     def start(self) -> None:
@@ -97,8 +105,12 @@ def bootstrap(settings: Settings) -> Hotline:
     index = CaseIndexView(store)
     findings_index = FindingsIndexView(store)
     tree = TreeView(store)
+    scorecards = ScorecardView(store)
+    spot_checks = SpotCheckView(store)
     followers = Followers(
-        store, [rules, CaseIndex(index), FindingsIndex(findings_index), IntegrityTree(tree)], inline=settings.followers == "inline"
+        store,
+        [rules, CaseIndex(index), FindingsIndex(findings_index), Scorecards(scorecards), SpotChecks(spot_checks), IntegrityTree(tree)],
+        inline=settings.followers == "inline",
     )
     if settings.followers != "external":
         followers.setup()
@@ -128,6 +140,10 @@ def bootstrap(settings: Settings) -> Hotline:
         findings_index=findings_index,
         followers=followers,
         timekeeper=Timekeeper(cases=cases, timers=timers, clock=clock, interval=settings.timekeeper_interval),
+        oversight=Oversight(store, scope=index.scope, snapshot_interval=every),
+        scorecards=scorecards,
+        reports=Reports(scorecards),
+        spot_checks=spot_checks,
         audit=audit,
         notary=notary,
         operations=Operations(store),

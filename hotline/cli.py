@@ -12,6 +12,7 @@ import sys
 from datetime import timedelta
 
 from api.auth import issue_token
+from hotline import tools
 from foundation.actors import ROLES
 from hotline import audit_cli
 from hotline.settings import Settings
@@ -61,6 +62,7 @@ def main(argv: list[str] | None = None) -> int:
     set_aside.add_argument("--reason", required=True, help="why the event cannot be handled (kept in the log)")
     set_aside.add_argument("--follower", action="append", default=[], help="only this follower (repeat; default: every follower)")
     set_aside.add_argument("--by", default="operator", help="who decides (staff id, recorded with the decision)")
+    tools.add_commands(commands)
 
     args = parser.parse_args(argv)
     settings = Settings.from_env().with_generated_secrets()
@@ -70,6 +72,8 @@ def main(argv: list[str] | None = None) -> int:
         return audit_cli.run(settings, args)
     if args.command == "followers":
         return _set_aside(settings, args)
+    if args.command in ("projections", "report"):
+        return tools.run(settings, args)
     return _serve(settings, args)
 
 

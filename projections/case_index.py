@@ -39,6 +39,7 @@ from cases.events import (
     Urged,
     case_topics,
 )
+from accountability.spot_checks import SpotScope
 from projections.pages import ListFilter, decode_page, encode_page, from_micros, micros
 
 COLUMNS = (
@@ -148,6 +149,25 @@ class CaseIndexView(View):
         rows = rows[:page_size]
         token = encode_page(rows[-1]["accepted_us"], rows[-1]["number"]) if more and rows else None
         return [_item(row) for row in rows], token
+
+    def scope(self, scope: SpotScope) -> tuple[list[str], int]:
+        """The ids of the cases in a spot check's scope, sorted, and the position of this index they were read at."""
+        clauses, params, join = [], [], ""
+        if scope.unit is not None:
+            join = " JOIN {u} u ON u.case_id = c.case_id AND u.unit_id = ?"
+            params.append(scope.unit)
+        if scope.period is not None:
+            clauses.append("c.accepted_month = ?" if len(scope.period) == 7 else "c.accepted_month LIKE ?")
+            params.append(scope.period if len(scope.period) == 7 else f"{scope.period}-%")
+        if scope.status is not None:
+            clauses.append("c.status = ?")
+            params.append(scope.status)
+        sql = "SELECT c.case_id FROM {c} c" + join + (" WHERE " + " AND ".join(clauses) if clauses else "") + " ORDER BY c.case_id"
+        while True:  # the rows and the position of one committed batch: read again if a batch committed in between
+            before = self.tracked()
+            ids = [row["case_id"] for row in self.sql.query(sql, params, c="case_list", u="case_units")]
+            if self.tracked() == before:
+                return ids, before
 
     def worklist(self, *, page_size: int, page_token: str | None) -> tuple[list[dict[str, Any]], str | None]:
         """Open cases that must be supervised or have unmet supervision, most urgent first."""

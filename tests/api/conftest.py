@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import Any
@@ -105,3 +107,13 @@ def api(hotline: Hotline) -> Iterator[Api]:
     seed_units(hotline)
     with TestClient(create_app(hotline=hotline)) as client:
         yield Api(client, hotline)
+
+
+def console_sign_in(client: TestClient, bearer: dict[str, str]) -> None:
+    """Sign ``client`` in to the console with the token in ``bearer`` (the sign-in form, its CSRF cookie and all)."""
+    form = client.get("/console/login")
+    csrf = re.search(r'name="csrf" value="([^"]+)"', form.text)
+    assert csrf is not None, form.text
+    token = bearer["Authorization"].split()[1]
+    signed = client.post("/console/login", data={"csrf": csrf.group(1), "token": token}, follow_redirects=False)
+    assert signed.status_code == 303 and "hotline_console" in signed.headers.get("set-cookie", ""), signed.text

@@ -46,6 +46,7 @@ class Rule:
     hidden: frozenset[str] = frozenset()
     """Roles that may not see the resource at all, whatever its unit (404)."""
     body: dict[str, Any] = field(default_factory=dict)
+    params: dict[str, Any] = field(default_factory=dict)
 
 
 def case_action(roles: frozenset[str], body: dict[str, Any], refused: frozenset[str] = frozenset()) -> Rule:
@@ -56,10 +57,26 @@ CENTER, SUPERVISORS, DECIDERS = frozenset({"center"}), frozenset({"center", "cit
 ADMIN = frozenset({"admin"})
 FINDING_READERS_HIDDEN = frozenset({"agent"})
 AUDITORS = frozenset({"auditor", "discipline", "admin"})
+OVERSIGHT = frozenset({"center", "city_gov", "discipline", "auditor", "admin"})
+MONTH = {"period": "2026-10"}
 
 RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/health"): Rule(ANY),
     ("GET", "/metrics"): Rule(ANY),
+    # Art. 3, 8, 18: a unit reads its own scorecard, its subordinates' and its non-member units' (a list filter: 403);
+    # the monthly report and the assessment are published to everyone signed in; analysis and spot checks are oversight.
+    ("GET", "/v1/units/{unit_id}/scorecard"): Rule(ANY, scope="403", refused=frozenset({"agent"}), params=MONTH),
+    ("GET", "/v1/reports/monthly/{month}"): Rule(ANY),
+    ("GET", "/v1/assessment/{year}"): Rule(ANY),
+    ("GET", "/v1/analysis"): Rule(OVERSIGHT, params=MONTH),
+    ("PUT", "/v1/policy/assessment"): Rule(
+        frozenset({"admin", "center"}),
+        body={"signed_on_time": 0.2, "replied_on_time": 0.3, "satisfaction": 0.3, "no_redo": 0.1, "supervision_met": 0.1},
+    ),
+    ("GET", "/v1/policy/assessment"): Rule(ANY),
+    ("POST", "/v1/spot-checks"): Rule(frozenset({"city_gov"}), body={"size": 2, "seed": 7, "unit": "U1"}),
+    ("GET", "/v1/spot-checks"): Rule(OVERSIGHT),
+    ("GET", "/v1/spot-checks/{check_id}"): Rule(OVERSIGHT),
     ("GET", "/v1/audit/heads"): Rule(ANY),
     ("POST", "/v1/audit/heads"): Rule(AUDITORS),
     ("GET", "/v1/audit/checkpoint"): Rule(ANY),
@@ -175,9 +192,14 @@ class World:
         assert answer.status_code == 201, answer.text
         return answer.json()["id"]
 
+    def spot_check(self) -> str:
+        answer = self.client.post("/v1/spot-checks", json={"size": 1, "seed": 1}, headers=token("city_gov"))
+        assert answer.status_code == 201, answer.text
+        return answer.json()["id"]
+
     def request(self, method: str, path: str, rule: Rule, unit: str) -> tuple[Any, str | None]:
         ident: str | None = None
-        params: dict[str, Any] = {}
+        path_format = path
         body = dict(rule.body)
         if "{case_id}" in path:
             ident = self.case(unit)
@@ -185,9 +207,12 @@ class World:
         if "{finding_id}" in path:
             ident = self.finding(unit)
             path = path.replace("{finding_id}", ident)
-        path = path.replace("{unit_id}", unit).replace("{year}", "2026").replace("{n}", "1")
-        if rule.scope == "403" and method == "GET":
-            params = {"superior": unit} if "feedback" in path else {"unit": unit}
+        if "{check_id}" in path:
+            path = path.replace("{check_id}", self.spot_check())
+        path = path.replace("{unit_id}", unit).replace("{year}", "2026").replace("{month}", "2026-10").replace("{n}", "1")
+        params = dict(rule.params)
+        if rule.scope == "403" and method == "GET" and "{unit_id}" not in path_format:
+            params |= {"superior": unit} if "feedback" in path else {"unit": unit}
         if path == "/v1/findings" and method == "POST":
             body = {"clause": "11(7)", "subject": {"unit": unit}, "basis": [{"case_id": self.case(OWN), "version": 2}], "description": "d"}
         return (lambda who: self.client.request(method, path, params=params, json=body if method != "GET" else None, headers=who)), ident

@@ -137,6 +137,12 @@ RECIPES: dict[tuple[str, str], Callable[[Api], Request]] = {
     ("POST", "/v1/findings/{finding_id}/sanctions"): on_finding(*SANCTION, CONFIRM, TALK),
     ("POST", "/v1/findings/{finding_id}/referrals"): on_finding("referrals", {"to": "discipline", "reason": "违纪"}, "center", CONFIRM),
     ("POST", "/v1/findings/{finding_id}/appeals"): on_finding(*APPEAL, CONFIRM, TALK, SANCTION),
+    ("POST", "/v1/spot-checks"): lambda api: ("/v1/spot-checks", {"size": 2, "seed": 7, "unit": "U1"}, "city_gov"),
+    ("PUT", "/v1/policy/assessment"): lambda api: (
+        "/v1/policy/assessment",
+        {"signed_on_time": 0.2, "replied_on_time": 0.3, "satisfaction": 0.3, "no_redo": 0.1, "supervision_met": 0.1},
+        "admin",
+    ),
     ("POST", "/v1/findings/{finding_id}/appeals/{n}/decision"): on_finding(
         "appeals/1/decision", {"outcome": "upheld", "reason": "维持"}, "city_gov", CONFIRM, TALK, SANCTION, APPEAL
     ),

@@ -85,7 +85,8 @@ def test_the_simulated_clock_only_moves_forward_and_only_for_admins(api: Api) ->
 def test_health_and_openapi(api: Api) -> None:
     health = api.client.get("/health").json()
     assert health["status"] == "ok"
-    assert [f["name"] for f in health["followers"]] == ["rules", "case_index", "findings_list", "audit_tree"]
+    assert [f["name"] for f in health["followers"]] == ["rules", "case_index", "findings_list", "scorecards", "spot_checks", "audit_tree"]
+    assert all({"position", "lag", "stage"} <= set(f) for f in health["followers"])
     document = api.client.get("/openapi.json").json()
     for path in ("/v1/cases", "/v1/cases/{case_id}", "/v1/cases/{case_id}/history", "/v1/cases/{case_id}/dispatch",
                  "/v1/cases/{case_id}/urgings", "/v1/units", "/v1/calendar/{year}", "/v1/policy/deadlines", "/v1/admin/clock",

@@ -1,0 +1,93 @@
+"""The scorecards read model: every figure of a known month against the hand-computed truth, on both stores, live and rebuilt."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.builders import CENTER
+from tests.reports_world import MONTH, OCTOBER, RATES_OCTOBER, SEPTEMBER_U1, build_october, check_card
+from tests.world import seed_units
+
+pytestmark = pytest.mark.storage
+
+
+def figures_of(hotline: Any, unit: str, period: str) -> dict[str, Any]:
+    return hotline.reports.scorecard(unit, period, CENTER)
+
+
+@pytest.fixture
+def october(hotline: Any) -> Any:
+    seed_units(hotline)
+    build_october(hotline)
+    return hotline
+
+
+def test_every_figure_of_a_known_month_matches_the_hand_computed_truth(october: Any) -> None:
+    for unit, truth in OCTOBER.items():
+        check_card(figures_of(october, unit, MONTH), truth)
+    check_card(figures_of(october, "U1", "2026-09"), SEPTEMBER_U1)
+    for unit, rates in RATES_OCTOBER.items():
+        card = figures_of(october, unit, MONTH)
+        assert {k: card["rates"][k] for k in rates} == rates
+
+
+def test_a_year_adds_its_months(october: Any) -> None:
+    year = figures_of(october, "U1", "2026")
+    september, october_card = figures_of(october, "U1", "2026-09"), figures_of(october, "U1", MONTH)
+    for key in ("dispatched", "signed", "due", "overdue", "overdue_unjustified", "replied", "supervised"):
+        assert year[key] == september[key] + october_card[key]
+
+
+def test_rebuilding_from_the_log_gives_exactly_the_live_figures(october: Any) -> None:
+    reports = october.reports
+    live = [reports.monthly(MONTH), reports.monthly("2026-09"), reports.assessment("2026"), reports.analysis(MONTH, "staff")]
+    rows = _rows(october)
+    view = october.scorecards
+    view.reset()
+    view.setup()
+    assert view.totals((MONTH, MONTH)) == {} and view.unit_table() == {}
+    october.followers.catch_up()
+    assert [reports.monthly(MONTH), reports.monthly("2026-09"), reports.assessment("2026"), reports.analysis(MONTH, "staff")] == live
+    assert _rows(october) == rows
+
+
+def test_each_total_is_the_count_of_its_facts(october: Any) -> None:
+    totals = october.store.sql.query("SELECT month, unit, figure, n FROM {t} WHERE n <> 0 ORDER BY 1, 2, 3", t="rpt_month")
+    counted = october.store.sql.query(
+        "SELECT month, unit, figure, COUNT(*) AS n FROM {t} GROUP BY month, unit, figure ORDER BY 1, 2, 3", t="rpt_facts"
+    )
+    assert [dict(r) | {"n": int(r["n"])} for r in totals] == [dict(r) | {"n": int(r["n"])} for r in counted]
+
+
+def test_explain_lists_the_cases_behind_a_figure(october: Any) -> None:
+    explained = october.reports.explain("U1", MONTH, "overdue", CENTER, page_size=50, page_token=None)
+    assert explained["count"] == 2
+    assert sorted(i["summary"] for i in explained["items"]) == ["D 正当理由逾期", "E 无正当理由逾期"]
+    assert {i["counted_by"]["event"] for i in explained["items"]} == {"HandlingDeadlineLapsed"}
+    unjustified = october.reports.explain("U1", MONTH, "overdue_unjustified", CENTER, page_size=50, page_token=None)
+    assert [i["summary"] for i in unjustified["items"]] == ["E 无正当理由逾期"]
+    september = october.reports.explain("U1", "2026-09", "overdue", CENTER, page_size=50, page_token=None)
+    assert [(i["summary"], i["detail"]["due_date"]) for i in september["items"]] == [("C 月末到期逾期", "2026-09-30")]
+
+
+def test_no_requester_personal_data_in_any_read_model(october: Any) -> None:
+    from tests.builders import REQUESTER
+
+    secrets = [REQUESTER.name, REQUESTER.phone, REQUESTER.id_number, REQUESTER.address]
+    for follower in october.followers.runners:
+        view = getattr(follower.follower, "view", None)
+        for table in getattr(view, "tables", ()):
+            for row in october.store.sql.query("SELECT * FROM {t}", t=table):
+                text = repr(row)
+                assert not [s for s in secrets if s and s in text], f"requester data in {table}"
+
+
+def _rows(hotline: Any) -> list[Any]:
+    return [
+        hotline.store.sql.query(f"SELECT * FROM {{t}} ORDER BY {order}", t=table)
+        for table, order in (
+            ("rpt_month", "month, unit, figure"), ("rpt_staff_month", "month, unit, staff, figure"), ("rpt_facts", "entity, fact"), ("rpt_entities", "id"),
+        )
+    ]
