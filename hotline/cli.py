@@ -1,4 +1,4 @@
-"""The ``hotline`` command: ``serve`` the API, print a ``token``.
+"""The ``hotline`` command: ``serve`` the API, print a ``token``, ``simulate`` a synthetic year.
 
 Configuration comes from ``HOTLINE_*`` environment variables (see README); a missing JWT secret
 or cipher key is generated into ``./var/`` on first use, so ``hotline serve`` works out of the box.
@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
-from datetime import timedelta
+from datetime import date, timedelta
 
 from api.auth import issue_token
 from foundation.actors import ROLES
@@ -47,10 +47,28 @@ def main(argv: list[str] | None = None) -> int:
     token.add_argument("--role", action="append", required=True, choices=ROLES, help="repeat for several roles")
     token.add_argument("--ttl-hours", type=int, default=None, help="validity (default HOTLINE_TOKEN_TTL_HOURS or 12)")
 
+    simulate = commands.add_parser(
+        "simulate",
+        help="play a synthetic period of the hotline through the application layer (on HOTLINE_DATABASE_URL)",
+        description="Drives realistic synthetic cases through the commands, day by day on the simulated clock "
+        "(deadline lapses recorded by the timekeeper, findings raised by the rules). Deterministic for a seed.",
+    )
+    simulate.add_argument("--cases", type=int, required=True, help="how many requests are accepted in the period")
+    simulate.add_argument("--from", dest="start", type=date.fromisoformat, required=True, help="first day, YYYY-MM-DD")
+    simulate.add_argument("--months", type=int, default=12, help="length of the period (default 12)")
+    simulate.add_argument("--seed", type=int, default=1)
+    simulate.add_argument("--workers", type=int, default=1, help="processes sharing the cases (PostgreSQL only)")
+    simulate.add_argument("--json", action="store_true", help="print the summary as one JSON object (last line)")
+    simulate.add_argument("--quiet", action="store_true", help="no progress bar")
+
     args = parser.parse_args(argv)
     settings = Settings.from_env().with_generated_secrets()
     if args.command == "token":
         return _token(settings, args)
+    if args.command == "simulate":
+        from hotline.simulate import main as simulate_main
+
+        return simulate_main(settings, args)
     return _serve(settings, args)
 
 
