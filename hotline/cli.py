@@ -27,6 +27,11 @@ DEMO_ROLES = {
 }
 
 
+def uvicorn_options() -> dict[str, object]:
+    """How ``hotline serve`` runs uvicorn (the bench starts its framework-floor app with the same options)."""
+    return {"log_level": "info"}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="hotline",
@@ -102,7 +107,7 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
     _print_banner(settings, hotline, args)
     app = create_app(settings, hotline=hotline)
     try:
-        uvicorn.run(app, host=args.host, port=args.port, log_level="info")
+        uvicorn.run(app, host=args.host, port=args.port, **uvicorn_options())  # type: ignore[arg-type]
     finally:
         hotline.close()
     return 0

@@ -17,6 +17,7 @@ import multiprocessing
 import time as timer
 from collections import Counter
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from random import Random
@@ -150,7 +151,6 @@ class Share:
         self.queue: list[tuple[datetime, int, Step, Story, Draw]] = []
         self._seq = 0
         self.stats = Stats()
-        _count_saves(hotline, self.stats)
 
     def accepted_on(self, day: date) -> int:
         return self.counts[self.index[day]]
@@ -241,7 +241,8 @@ def run(hotline: Hotline, step: Step, d: Draw, ctx: Context) -> Recorded:
     return command(d.id, *args, **kwargs, ctx=ctx)
 
 
-def _count_saves(hotline: Hotline, stats: Stats) -> None:
+@contextmanager
+def _count_saves(hotline: Hotline, stats: Stats) -> Iterator[None]:
     """Count the events the case commands (and the timekeeper) record: the application layer's appends."""
     save = hotline.cases.save
 
@@ -251,6 +252,10 @@ def _count_saves(hotline: Hotline, stats: Stats) -> None:
         return recordings
 
     hotline.cases.save = counted  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        del hotline.cases.save
 
 
 # ------------------------------------------------------------------ reference data, time, summary
@@ -357,15 +362,16 @@ def simulate(hotline: Hotline, plan: Plan, *, progress: Progress | None = None) 
     phases = Counter[str]()
     ensure_reference(hotline, datetime.combine(plan.start, time(0), tzinfo=TZ))
     share = Share(hotline, plan)
-    for day, end in _days(plan):
-        share.begin(day)
-        share.play_until(end)
-        with _timed(phases, "time"):
-            keep_time(hotline, end)
-        with _timed(phases, "followers"):
-            hotline.followers.catch_up()
-        if progress is not None:
-            progress(share.accepted_on(day), hotline.store.head() - head)
+    with _count_saves(hotline, share.stats):
+        for day, end in _days(plan):
+            share.begin(day)
+            share.play_until(end)
+            with _timed(phases, "time"):
+                keep_time(hotline, end)
+            with _timed(phases, "followers"):
+                hotline.followers.catch_up()
+            if progress is not None:
+                progress(share.accepted_on(day), hotline.store.head() - head)
     phases["commands"] = share.stats.command_seconds
     return Summary(plan, share.stats, hotline.store.head() - head, timer.perf_counter() - began, dict(phases), statuses(hotline), findings(hotline))
 
@@ -399,40 +405,9 @@ def simulate_parallel(settings: Settings, plan: Plan, workers: int, *, progress:
         began = timer.perf_counter()
         head = hotline.store.head()
         ensure_reference(hotline, datetime.combine(plan.start, time(0), tzinfo=TZ))
-        parent_stats = Stats()
-        _count_saves(hotline, parent_stats)
-        context = multiprocessing.get_context("spawn")
-        barrier = context.Barrier(workers + 1, timeout=BARRIER_TIMEOUT)
-        results = context.Queue()
-        worker_settings = settings.model_copy(update={"followers": "external"})
-        processes = [
-            context.Process(target=_worker, args=(worker_settings, plan, w, workers, barrier, results), name=f"simulate-{w}")
-            for w in range(workers)
-        ]
-        for process in processes:
-            process.start()
-        phases = Counter[str]()
-        counts = plan.counts(WorkingCalendar())
-        try:
-            for (day, end), accepted in zip(_days(plan), counts, strict=True):
-                with _timed(phases, "commands"):
-                    barrier.wait()  # the workers played the day
-                with _timed(phases, "time"):
-                    keep_time(hotline, end)
-                barrier.wait()  # on to the next day; the followers catch up meanwhile
-                with _timed(phases, "followers"):
-                    hotline.followers.catch_up()
-                if progress is not None:
-                    progress(accepted, hotline.store.head() - head)
-        except BaseException:
-            barrier.abort()
-            raise
-        stats = Stats()
-        for _ in processes:
-            stats.add(results.get(timeout=BARRIER_TIMEOUT))
-        for process in processes:
-            process.join()
-        stats.write_events += parent_stats.write_events
+        stats, phases = Stats(), Counter[str]()
+        with _count_saves(hotline, stats):
+            _conduct(hotline, settings, plan, workers, stats, phases, progress)
         hotline.followers.catch_up()
         seconds = timer.perf_counter() - began
         return Summary(
@@ -442,15 +417,53 @@ def simulate_parallel(settings: Settings, plan: Plan, workers: int, *, progress:
         hotline.close()
 
 
+def _conduct(
+    hotline: Hotline, settings: Settings, plan: Plan, workers: int, stats: Stats, phases: Counter[str], progress: Progress | None
+) -> None:
+    """Start the workers, keep time and run the followers day by day between them, and gather their figures."""
+    context = multiprocessing.get_context("spawn")
+    barrier = context.Barrier(workers + 1, timeout=BARRIER_TIMEOUT)
+    results = context.Queue()
+    worker_settings = settings.model_copy(update={"followers": "external"})
+    processes = [
+        context.Process(target=_worker, args=(worker_settings, plan, w, workers, barrier, results), name=f"simulate-{w}")
+        for w in range(workers)
+    ]
+    for process in processes:
+        process.start()
+    counts = plan.counts(WorkingCalendar())
+    first = hotline.store.head()
+    try:
+        for (_, end), accepted in zip(_days(plan), counts, strict=True):
+            with _timed(phases, "commands"):
+                barrier.wait()  # the workers played the day
+            with _timed(phases, "time"):
+                keep_time(hotline, end)
+            barrier.wait()  # on to the next day; the followers catch up meanwhile
+            with _timed(phases, "followers"):
+                hotline.followers.catch_up()
+            if progress is not None:
+                progress(accepted, hotline.store.head() - first)
+        for _ in processes:
+            stats.add(results.get(timeout=BARRIER_TIMEOUT))
+    except BaseException:
+        barrier.abort()
+        raise
+    finally:
+        for process in processes:
+            process.join(timeout=BARRIER_TIMEOUT)
+
+
 def _worker(settings: Settings, plan: Plan, shard: int, shards: int, barrier: Any, results: Any) -> None:
     hotline = bootstrap(settings)
     try:
         share = Share(hotline, plan, shard=shard, shards=shards)
-        for day, end in _days(plan):
-            share.begin(day)
-            share.play_until(end)
-            barrier.wait()  # the day is played
-            barrier.wait()  # time kept
+        with _count_saves(hotline, share.stats):
+            for day, end in _days(plan):
+                share.begin(day)
+                share.play_until(end)
+                barrier.wait()  # the day is played
+                barrier.wait()  # time kept
         results.put(share.stats)
     except BaseException:
         barrier.abort()
