@@ -90,7 +90,7 @@ def load_demo(hotline: Hotline, *, cases: int = DEMO_CASES) -> str:
     decided = _decide_one_finding(hotline, now)
     hotline.followers.catch_up()
     return (
-        f"{len(World().members)} member units, {cases} simulated and {played} scripted cases, "
+        f"{len(World().members)} member units, {simulated.stats.counts['accepted']} simulated and {played} scripted cases, "
         f"{simulated.events + recorded} events up to {now.isoformat()}, "
         f"{len(hotline.findings_index.list(FindingFilter(), page_size=500, page_token=None)[0])} findings"
         + (" (one confirmed, talked and sanctioned)" if decided else "")
