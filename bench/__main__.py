@@ -63,8 +63,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", action="store_true", help="print the figures as one JSON object on the last line")
     args = parser.parse_args(argv)
     plan = Load(args.cases, args.start, args.months, args.seed, args.workers)
+    load_before = os.getloadavg()
+    if load_before[0] > (os.cpu_count() or 1) / 2:
+        note(f"the machine is busy (load average {load_before[0]:.1f} on {os.cpu_count()} CPUs): figures will be low and noisy")
     with tempfile.TemporaryDirectory(prefix="hotline-bench-") as tmp, fresh_store(args.store, Path(tmp)) as store:
         figures = measure(store, plan, rounds=args.rounds, lifecycles=args.lifecycles, reuse=args.reuse, progress=not args.json)
+    figures["run"]["load_average_before_after"] = [round(load_before[0], 2), round(os.getloadavg()[0], 2)]
     print_table(figures)
     if args.json:
         print(json.dumps(figures, ensure_ascii=False))
@@ -99,7 +103,8 @@ def measure(store: RunStore, plan: Load, *, rounds: int, lifecycles: int, reuse:
     with hotline_server(store, start) as server:
         warm = clients.run(lambda: clients.commands(server.base, clients=1, cases_per_client=3))
         del warm
-        ones = [clients.run(lambda: clients.commands(server.base, clients=1, cases_per_client=lifecycles)) for _ in range(rounds)]
+        ones, cpu = rounds_on(server, lambda: clients.commands(server.base, clients=1, cases_per_client=lifecycles), rounds)
+        figures["command_cpu_ms"] = cpu
         figures["command_per_s"] = median([s.per_s for s in ones])
         figures["command_p50_ms"] = median([s.ms(0.5) for s in ones])
         figures["command_p99_ms"] = median([s.ms(0.99) for s in ones])
@@ -124,7 +129,8 @@ def measure(store: RunStore, plan: Load, *, rounds: int, lifecycles: int, reuse:
     note("the framework's floor: a bare FastAPI route, the bare library")
     with floor_server(store) as floor:
         clients.run(lambda: clients.floor_saves(floor.base, clients=1, items_per_client=3))
-        floors = [clients.run(lambda: clients.floor_saves(floor.base, clients=1, items_per_client=lifecycles)) for _ in range(rounds)]
+        floors, cpu = rounds_on(floor, lambda: clients.floor_saves(floor.base, clients=1, items_per_client=lifecycles), rounds)
+        baseline["http_library_save_cpu_ms"] = cpu
         baseline["http_library_save_per_s"] = median([s.per_s for s in floors])
         baseline["http_library_save_p50_ms"] = median([s.ms(0.5) for s in floors])
         baseline["http_library_save_p99_ms"] = median([s.ms(0.99) for s in floors])
@@ -135,7 +141,9 @@ def measure(store: RunStore, plan: Load, *, rounds: int, lifecycles: int, reuse:
     note("the server with its followers stopped (HOTLINE_FOLLOWERS=external)")
     with hotline_server(store, start, followers="external") as server:
         clients.run(lambda: clients.commands(server.base, clients=1, cases_per_client=3))
-        stopped = [clients.run(lambda: clients.commands(server.base, clients=1, cases_per_client=lifecycles)) for _ in range(rounds)]
+        stopped, cpu = rounds_on(server, lambda: clients.commands(server.base, clients=1, cases_per_client=lifecycles), rounds)
+        figures["command_cpu_ms_followers_stopped"] = cpu
+        figures["followers_cpu_overhead"] = round(figures["command_cpu_ms"] / cpu, 2) if cpu else None
         stopped_mean = median([s.mean_ms for s in stopped])
         figures["command_p50_ms_followers_stopped"] = median([s.ms(0.5) for s in stopped])
         figures["command_mean_ms"] = live_mean
@@ -154,6 +162,21 @@ def measure(store: RunStore, plan: Load, *, rounds: int, lifecycles: int, reuse:
     figures["load"] = {k: summary.get(k) for k in ("seconds", "events", "write_events", "events_per_s", "rates", "findings", "statuses", "workers", "reused")}
     figures["run"] = {"rounds": rounds, "lifecycles": lifecycles, "months": plan.months, "seed": plan.seed, **machine()}
     return figures
+
+
+def rounds_on(server: Any, measurement: Any, rounds: int) -> tuple[list[clients.Samples], float]:
+    """``rounds`` runs of ``measurement``, and the server's median CPU time per request (ms) over them.
+
+    CPU time per request is what contention on a shared machine changes least: it shows where a
+    latency figure moved because the machine was busy rather than because the code changed.
+    """
+    found, cpu = [], []
+    for _ in range(rounds):
+        before = server.cpu_seconds()
+        samples = clients.run(measurement)
+        cpu.append(1000 * (server.cpu_seconds() - before) / max(len(samples.latencies), 1))
+        found.append(samples)
+    return found, median(cpu)
 
 
 def case_rows(store: RunStore) -> list[tuple[str, int]]:
@@ -181,6 +204,7 @@ def ratios(figures: dict[str, Any], baseline: dict[str, Any]) -> dict[str, float
         "command_vs_http_library_save": ratio(figures["command_per_s"], baseline["http_library_save_per_s"]),
         "command_16_vs_http_library_save_16": ratio(figures["command_per_s_16"], baseline["http_library_save_per_s_16"]),
         "command_p50_vs_http_library_save_p50": ratio(figures["command_p50_ms"], baseline["http_library_save_p50_ms"]),
+        "command_cpu_vs_http_library_save_cpu": ratio(figures["command_cpu_ms"], baseline["http_library_save_cpu_ms"]),
         "http_library_save_vs_library_save": ratio(baseline["http_library_save_per_s"], baseline["library_save_events_per_s"]),
         "append_vs_library_save": ratio(figures["append_events_per_s"], baseline["library_save_events_per_s"]),
         "append_vs_raw_insert": ratio(figures["append_events_per_s"], baseline["raw_insert_rows_per_s"]),
@@ -221,6 +245,9 @@ ROWS = (
     ("command_per_s_16", "http_library_save_per_s_16", "command_16_vs_http_library_save_16"),
     ("command_p99_ms_16", "http_library_save_p99_ms_16", None),
     ("accept_p99_ms_16", None, None),
+    ("command_cpu_ms", "http_library_save_cpu_ms", "command_cpu_vs_http_library_save_cpu"),
+    ("command_cpu_ms_followers_stopped", None, None),
+    ("followers_cpu_overhead", None, None),
     ("followers_overhead", None, None),
     ("command_mean_ms", None, None),
     ("command_mean_ms_followers_stopped", None, None),
@@ -253,7 +280,7 @@ def print_table(figures: dict[str, Any]) -> None:
         print(f"| list_p50_ms {name} | {_fmt(value)} | | | | |")
     run = figures["run"]
     print(f"\n{run['cpus']} CPUs ({run['cpu']}), Python {run['python']}, commit {run['commit']}, {run['date']}; "
-          f"median of {run['rounds']} rounds for command figures")
+          f"median of {run['rounds']} rounds for command figures; load average before/after {run.get('load_average_before_after')}")
 
 
 def _fmt(value: Any) -> str:

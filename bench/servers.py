@@ -60,6 +60,11 @@ class Server:
             return None
         return None
 
+    def cpu_seconds(self) -> float:
+        """User + system CPU time the server process has used (all its threads), from /proc."""
+        fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
     def stop(self) -> None:
         if self.process.poll() is None:
             self.process.send_signal(signal.SIGINT)
