@@ -113,6 +113,7 @@ def measure(store: RunStore, plan: Load, *, rounds: int, lifecycles: int, reuse:
         figures["command_per_s_16"] = median([s.per_s for s in sixteen])
         figures["command_p99_ms_16"] = median([s.ms(0.99) for s in sixteen])
         figures["accept_p99_ms_16"] = median([s.ms(0.99, "accept") for s in sixteen])
+        figures["server_errors"] = sum(s.errors for s in (*ones, *sixteen))
         rows = case_rows(store)
         replays = clients.run(lambda: clients.replay(server.base, clients.sample_cases(rows, 100)))
         figures["replay_p99_ms"] = round(replays.ms(0.99), 2)
@@ -245,6 +246,7 @@ ROWS = (
     ("command_per_s_16", "http_library_save_per_s_16", "command_16_vs_http_library_save_16"),
     ("command_p99_ms_16", "http_library_save_p99_ms_16", None),
     ("accept_p99_ms_16", None, None),
+    ("server_errors", None, None),
     ("command_cpu_ms", "http_library_save_cpu_ms", "command_cpu_vs_http_library_save_cpu"),
     ("command_cpu_ms_followers_stopped", None, None),
     ("followers_cpu_overhead", None, None),

@@ -47,6 +47,16 @@ class Server:
         self.stop()
         raise RuntimeError(f"{self.name} did not become ready in {timeout:.0f}s")
 
+    def _keep_log_of_errors(self) -> None:
+        """A server log with a traceback outlives the run's temporary directory (var/bench/logs/)."""
+        self._log.flush()
+        text = self.log_path.read_text(errors="replace")
+        if "Traceback" in text:
+            kept = Path("var/bench/logs") / f"{time.strftime('%Y%m%d-%H%M%S')}-{self.name}.log"
+            kept.parent.mkdir(parents=True, exist_ok=True)
+            kept.write_text(text)
+            print(f"[bench] {self.name} logged errors: kept in {kept}", file=sys.stderr, flush=True)
+
     def tail(self) -> str:
         return self.log_path.read_text()[-3000:]
 
@@ -66,6 +76,7 @@ class Server:
         return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
     def stop(self) -> None:
+        self._keep_log_of_errors()
         if self.process.poll() is None:
             self.process.send_signal(signal.SIGINT)
             try:
