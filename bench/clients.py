@@ -80,7 +80,11 @@ class ServerError(Exception):
 
 async def _timed(samples: Samples, kind: str, call: Awaitable[httpx2.Response]) -> httpx2.Response:
     began = time.perf_counter()
-    response = await call
+    try:
+        response = await call
+    except httpx2.TransportError as error:  # the server dropped the connection (after an unhandled error)
+        samples.errors += 1
+        raise ServerError(f"{kind}: {type(error).__name__}") from error
     if response.status_code >= 500:
         samples.errors += 1
         raise ServerError(f"{kind}: {response.status_code} {response.text[:300]}")
