@@ -288,6 +288,8 @@ def print_table(figures: dict[str, Any]) -> None:
 def _fmt(value: Any) -> str:
     if value is None:
         return "null"
+    if isinstance(value, int) and not isinstance(value, bool):
+        return f"{value:,}"
     if isinstance(value, float):
         return f"{value:,.2f}" if abs(value) < 100 else f"{value:,.0f}"
     return str(value)
