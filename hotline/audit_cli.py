@@ -114,11 +114,15 @@ def _verify(hotline: Any, args: argparse.Namespace) -> int:
     if args.quiet or args.json:
         report = hotline.audit.verify(checkpoints=checkpoints)
     else:
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+        from tqdm import tqdm
 
-        with Progress(TextColumn("verifying"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(), transient=True) as bar:
-            task = bar.add_task("verify", total=hotline.store.head() or 1)
-            report = hotline.audit.verify(checkpoints=checkpoints, progress=lambda done, total: bar.update(task, completed=done, total=total))
+        with tqdm(total=hotline.store.head() or 1, unit="ev", unit_scale=True, desc="verifying", file=sys.stderr, leave=False) as bar:
+
+            def progress(done: int, total: int) -> None:
+                bar.total = total
+                bar.update(done - bar.n)
+
+            report = hotline.audit.verify(checkpoints=checkpoints, progress=progress)
     body = report.as_dict()
     if args.json:
         print(orjson.dumps(body, option=orjson.OPT_INDENT_2).decode())

@@ -1,4 +1,5 @@
-"""The ``hotline`` command: ``serve`` the API, print a ``token``; ``audit``, ``db`` and ``replay`` (``audit_cli``).
+"""The ``hotline`` command: ``serve`` the API, print a ``token``, ``simulate`` a synthetic year; ``audit``, ``db``
+and ``replay`` (``audit_cli``); ``projections`` and ``report`` (``tools``).
 
 Configuration comes from ``HOTLINE_*`` environment variables (see README); a missing JWT secret
 or cipher key is generated into ``./var/`` on first use, so ``hotline serve`` works out of the box.
@@ -9,7 +10,8 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
-from datetime import timedelta
+from datetime import date, datetime, timedelta
+from pathlib import Path
 
 from api.auth import issue_token
 from hotline import tools
@@ -30,6 +32,10 @@ DEMO_ROLES = {
 
 
 TOKENS_FILE = "demo-tokens"
+CONSOLE_LINKS_FILE = "demo-console-links"
+def uvicorn_options() -> dict[str, object]:
+    """How ``hotline serve`` runs uvicorn (the bench starts its framework-floor app with the same options)."""
+    return {"log_level": "info"}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -63,6 +69,19 @@ def main(argv: list[str] | None = None) -> int:
     set_aside.add_argument("--follower", action="append", default=[], help="only this follower (repeat; default: every follower)")
     set_aside.add_argument("--by", default="operator", help="who decides (staff id, recorded with the decision)")
     tools.add_commands(commands)
+    simulate = commands.add_parser(
+        "simulate",
+        help="play a synthetic period of the hotline through the application layer (on HOTLINE_DATABASE_URL)",
+        description="Drives realistic synthetic cases through the commands, day by day on the simulated clock "
+        "(deadline lapses recorded by the timekeeper, findings raised by the rules). Deterministic for a seed.",
+    )
+    simulate.add_argument("--cases", type=int, required=True, help="how many requests are accepted in the period")
+    simulate.add_argument("--from", dest="start", type=date.fromisoformat, required=True, help="first day, YYYY-MM-DD")
+    simulate.add_argument("--months", type=int, default=12, help="length of the period (default 12)")
+    simulate.add_argument("--seed", type=int, default=1)
+    simulate.add_argument("--workers", type=int, default=1, help="processes sharing the cases (PostgreSQL only)")
+    simulate.add_argument("--json", action="store_true", help="print the summary as one JSON object (last line)")
+    simulate.add_argument("--quiet", action="store_true", help="no progress bar")
 
     args = parser.parse_args(argv)
     settings = Settings.from_env().with_generated_secrets()
@@ -74,6 +93,10 @@ def main(argv: list[str] | None = None) -> int:
         return _set_aside(settings, args)
     if args.command in ("projections", "report"):
         return tools.run(settings, args)
+    if args.command == "simulate":
+        from hotline.simulate import main as simulate_main
+
+        return simulate_main(settings, args)
     return _serve(settings, args)
 
 
@@ -131,7 +154,7 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
     _print_banner(settings, hotline, args)
     app = create_app(settings, hotline=hotline)
     try:
-        uvicorn.run(app, host=args.host, port=args.port, log_level="info")
+        uvicorn.run(app, host=args.host, port=args.port, **uvicorn_options())  # type: ignore[arg-type]
     finally:
         hotline.close()
     return 0
@@ -158,7 +181,24 @@ def _print_banner(settings: Settings, hotline: object, args: argparse.Namespace)
     private_file(path, "\n".join(lines) + "\n")
     print(f"Bearer tokens, one per role (valid 12 hours), are in {path.resolve()} (mode 0600);")
     print(f"  e.g. export TOKEN=$(awk '$1==\"center\" {{print $4}}' {path})")
+    links = _console_links(settings, base, now)
+    print(f"Console (staff web pages, Chinese): {base}/console/ ; one-time sign-in links, one per role, in {links.resolve()}")
     print(flush=True)
+
+
+def _console_links(settings: Settings, base: str, now: datetime) -> Path:
+    """One-time console sign-in links per demo role, in a file only the owner reads (a link is a credential)."""
+    from console.session import Sessions
+    from hotline.settings import private_file
+
+    sessions = Sessions(settings.jwt_secret)
+    lines = [f"# one-time console sign-in links for the demo, one per role, valid 12 hours from {now.isoformat()}", "# role link"]
+    for role, (sub, unit) in DEMO_ROLES.items():
+        code = sessions.link_code(sub=sub, unit=unit, roles=[role], now=now, ttl=timedelta(hours=12))
+        lines.append(f"{role} {base}/console/login/link?code={code}")
+    path = settings.var_dir / CONSOLE_LINKS_FILE
+    private_file(path, "\n".join(lines) + "\n")
+    return path
 
 
 if __name__ == "__main__":

@@ -1,10 +1,16 @@
-"""A small demo loaded on first start: a center, a dozen member units with staff, a few dozen cases.
+"""The demo loaded on first start (``hotline serve --demo``, ``make run``).
 
-The cases are played through the application commands over the six weeks before the service
-clock's "now" (so the National Day week and make-up days show up when run in October), in every
-status: accepted, dispatched, signed, replied, redo, closed; overdue and supervised ones;
-urgings of each Art. 7 method; extensions, justifications, returns, emergencies, a joint case, a
-non-member unit and the Art. 5 escalation chain. Time facts are recorded as the clock passes them.
+Two parts, both played through the application commands:
+
+1. ``hotline simulate``'s model at a small size: 600 requests over the three months before the
+   service clock's "now" (``DEMO_CASES``), on the synthetic city's 80 member units, with deadline
+   lapses recorded as the clock passes them and findings raised by the rules;
+2. a few dozen scripted cases over the six weeks before "now" that make sure every part of the
+   regulation shows up: every status (accepted, dispatched, signed, replied, redo, closed), overdue
+   and supervised cases, urgings of each Art. 7 method, extensions, justifications, returns,
+   emergencies, a joint case, a non-member unit, the Art. 5 escalation chain, findings of each
+   clause the rules raise (11(1), 11(2), 11(3), 11(4), 11(5), 11(8)), and one finding decided
+   all the way (confirmed, talked, sanctioned).
 """
 
 from __future__ import annotations
@@ -19,13 +25,17 @@ from accountability.finding import Responsibility
 from foundation.actors import Actor
 from cases.calendar import TZ, local_date
 from cases.values import Requester, SignedShare
-from cases.policy import CategoryRule, PolicyTable
 from foundation.application import Context
 from hotline.bootstrap import Hotline
+from hotline.simulation.engine import Plan, simulate
+from hotline.simulation.world import World
 from projections.findings_index import FindingFilter
 
+DEMO_CASES = 600
+DEMO_DAYS = 91
+DEMO_SEED = 12345
 CENTER_UNIT = "GZ-CENTER"
-MEMBERS = {
+MEMBERS = {  # the units the scripts use (registered by the simulation's world), with a category each
     "U-ENV": ("市生态环境局", "环境保护"),
     "U-URBAN": ("市城市管理局", "城市管理"),
     "U-HOUSING": ("市住房和城乡建设局", "住房建设"),
@@ -39,25 +49,8 @@ MEMBERS = {
     "U-ZG": ("章贡区人民政府", "城市管理"),
     "U-NK": ("南康区人民政府", "住房建设"),
 }
-POLICY = PolicyTable(
-    default_working_days=5,
-    default_emergency_response_hours=2,
-    categories={
-        "环境保护": CategoryRule(working_days=5, emergency_response_hours=2),
-        "城市管理": CategoryRule(working_days=5, urgent_working_days=3),
-        "住房建设": CategoryRule(working_days=10),
-        "交通运输": CategoryRule(working_days=5),
-        "劳动保障": CategoryRule(working_days=10),
-        "市场监管": CategoryRule(working_days=7),
-        "教育": CategoryRule(working_days=7),
-        "医疗卫生": CategoryRule(working_days=5, emergency_response_hours=1),
-        "水务": CategoryRule(working_days=3, emergency_response_hours=2),
-        "治安": CategoryRule(working_days=3, emergency_response_hours=1),
-    },
-)
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"
 
-ADMIN = Actor(staff="admin-01", unit=CENTER_UNIT, roles=("admin",))
 AGENT = Actor(staff="agent-01", unit=CENTER_UNIT, roles=("agent",))
 CENTER = Actor(staff="center-01", unit=CENTER_UNIT, roles=("center",))
 CITY = Actor(staff="gov-01", unit="GZ-GOV", roles=("city_gov",))
@@ -80,11 +73,12 @@ class Script:
     co_units: list[str] = field(default_factory=list)
 
 
-def load_demo(hotline: Hotline) -> str:
-    """Register the units and policy, then play every script; returns a one-line summary."""
+def load_demo(hotline: Hotline, *, cases: int = DEMO_CASES) -> str:
+    """Simulate ``cases`` requests over the three months up to now, then play every script; returns a one-line summary."""
     now = hotline.clock.now()
+    plan = Plan(cases=cases, start=local_date(now) - timedelta(days=DEMO_DAYS), months=3, seed=DEMO_SEED, until=now)
+    simulated = simulate(hotline, plan)
     start = datetime.combine(local_date(now) - timedelta(days=42), time(9, 0), tzinfo=TZ)
-    _reference_data(hotline, start)
     scripts = _scripts()
     played = 0
     for i, script in enumerate(scripts):
@@ -96,7 +90,8 @@ def load_demo(hotline: Hotline) -> str:
     decided = _decide_one_finding(hotline, now)
     hotline.followers.catch_up()
     return (
-        f"{len(MEMBERS)} member units, {played} cases, {recorded} time facts recorded up to {now.isoformat()}, "
+        f"{len(World().members)} member units, {simulated.stats.counts['accepted']} simulated and {played} scripted cases, "
+        f"{simulated.events + recorded} events up to {now.isoformat()}, "
         f"{len(hotline.findings_index.list(FindingFilter(), page_size=500, page_token=None)[0])} findings"
         + (" (one confirmed, talked, with a collective and an individual sanction)" if decided else "")
     )
@@ -123,22 +118,6 @@ def _decide_one_finding(hotline: Hotline, now: datetime) -> bool:
         note="责令书面检查", ctx=Context(actor=leader, now=now),
     )
     return True
-
-
-def _reference_data(hotline: Hotline, at: datetime) -> None:
-    ctx = Context(actor=ADMIN, now=at)
-    admin = hotline.admin
-    admin.register_unit(unit_id=CENTER_UNIT, name="市12345热线管理中心", kind="center", parent_id=None, superior_id=None, ctx=ctx)
-    for unit_id, (name, _) in MEMBERS.items():
-        admin.register_unit(unit_id=unit_id, name=name, kind="member", parent_id=None, superior_id=None, ctx=ctx)
-        admin.add_staff(unit_id, staff_id=f"{unit_id.lower()}-handler", name=f"{name}经办人", position="经办人", responsible_leader=False, ctx=ctx)
-        admin.add_staff(unit_id, staff_id=f"{unit_id.lower()}-leader", name=f"{name}分管领导", position="分管领导", responsible_leader=True, ctx=ctx)
-    admin.register_unit(unit_id="U-ENV-LAW", name="市生态环境局执法支队", kind="internal", parent_id="U-ENV", superior_id=None, ctx=ctx)
-    admin.register_unit(unit_id="N-WATERCO", name="赣州水务集团", kind="non_member", parent_id=None, superior_id="U-WATER", ctx=ctx)
-    admin.add_staff("N-WATERCO", staff_id="n-waterco-handler", name="水务集团经办人", position="经办人", responsible_leader=False, ctx=ctx)
-    for staff_id, name in (("agent-01", "话务员甲"), ("center-01", "督办科科员"), ("admin-01", "系统管理员")):
-        admin.add_staff(CENTER_UNIT, staff_id=staff_id, name=name, position=None, responsible_leader=False, ctx=ctx)
-    admin.set_policy(POLICY, ctx=ctx)
 
 
 def _play(hotline: Hotline, script: Script, t0: datetime, i: int, *, limit: datetime) -> None:

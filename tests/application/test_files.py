@@ -51,3 +51,20 @@ def test_the_banner_prints_no_token_and_writes_them_to_a_private_file(tmp_path: 
     assert str(tokens.resolve()) in out and mode(tokens) == 0o600
     rows = [line.split() for line in tokens.read_text().splitlines() if not line.startswith("#")]
     assert [row[0] for row in rows] == list(DEMO_ROLES) and all(row[3].startswith("eyJ") for row in rows)
+    links = tmp_path / "var" / "demo-console-links"
+    assert str(links.resolve()) in out and mode(links) == 0o600
+    rows = [line.split() for line in links.read_text().splitlines() if not line.startswith("#")]
+    assert [row[0] for row in rows] == list(DEMO_ROLES)
+    from datetime import datetime
+
+    from api.auth import actor_from
+    from console.session import Sessions, SignedOut
+    from foundation.clock import TZ
+
+    sessions = Sessions(settings.jwt_secret)
+    code = rows[0][1].split("code=", 1)[1]
+    assert rows[0][1].startswith("http://127.0.0.1:8000/console/login/link?code=")
+    signed_in = actor_from(f"Bearer {sessions.redeem(code, datetime.now(TZ))}", settings.jwt_secret)
+    assert signed_in.roles == (rows[0][0],)
+    with pytest.raises(SignedOut):
+        sessions.redeem(code, datetime.now(TZ))  # a link works once

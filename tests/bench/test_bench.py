@@ -1,0 +1,34 @@
+"""The bench harness, end to end at a tiny size: the real server, its baselines, one JSON object last."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_bench_runs_on_sqlite_and_prints_its_figures_as_json() -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "bench", "--cases", "40", "--months", "1", "--store", "sqlite", "--rounds", "1", "--lifecycles", "2", "--json"],
+        cwd=ROOT, capture_output=True, text=True, timeout=300, check=False,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    figures = json.loads(done.stdout.strip().splitlines()[-1])
+    assert figures["store"] == "sqlite" and figures["cases"] == 40
+    for name in (
+        "events", "append_events_per_s", "command_per_s", "command_p50_ms", "command_p99_ms", "command_per_s_16",
+        "command_p99_ms_16", "followers_overhead", "rebuild_events_per_s", "replay_p99_ms", "min_position_read_extra_ms",
+        "peak_rss_mb",
+    ):
+        assert isinstance(figures[name], int | float) and figures[name] > 0 or name == "min_position_read_extra_ms", name
+    assert set(figures["list_p50_ms"]) == {"status", "unit", "month", "overdue", "supervised"}
+    assert "report_ms" in figures and "verify_events_per_s" in figures
+    baseline = figures["baseline"]
+    for name in ("raw_insert_rows_per_s", "library_save_events_per_s", "http_library_save_per_s", "decode_events_per_s"):
+        assert baseline[name] > 0, name
+    assert figures["ratios"]["command_vs_http_library_save"] > 0
+    assert figures["ratios"]["rebuild_vs_decode"] > 0
+    assert figures["targets"]["followers_overhead"]["target"] == "<= 1.3"
