@@ -22,6 +22,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from accountability.clauses import CLAUSE_TEXT, CLAUSES
 from api.auth import actor_from
+from api.dossier import dossier_zip, present_dossier
 from api.presenters import present_case, present_finding, present_history
 from api.render.documents import assessment_document, monthly_document
 from api.render.respond import report_response
@@ -323,6 +324,21 @@ def _may_appeal(actor: Actor, sanction: dict[str, Any], finding: dict[str, Any])
     if sanction["scope"] == "individual":
         return actor.staff == sanction["staff"]
     return "unit_leader" in actor.roles and actor.unit == finding["subject"]["unit"]
+
+
+@router.get("/findings/{finding_id}/dossier")
+def finding_dossier(request: Request, finding_id: str) -> Response:
+    return page(_finding_dossier)(request, finding_id=finding_id)
+
+
+def _finding_dossier(request: Request, actor: Actor, *, finding_id: str) -> Response:
+    """The dossier an appeal or a referral rests on (the API's ``/dossier`` as a zip: data, proofs, summary in Chinese)."""
+    dossier = services_of(request).audit.dossier(_uuid(finding_id), actor)
+    return Response(
+        dossier_zip(dossier, present_dossier(dossier, actor)),
+        media_type="application/zip",
+        headers={"Content-Disposition": f'attachment; filename="dossier-{dossier.finding.id}.zip"', "Cache-Control": "no-store"},
+    )
 
 
 @router.post("/findings/{finding_id}/appeal")

@@ -21,7 +21,7 @@ from fastapi.testclient import TestClient
 from hotline.bootstrap import bootstrap
 from hotline.web import create_app
 from replay import verify_proof
-from tests.api.conftest import HANDLER_U1, HANDLER_U2, LEADER_U1, Api
+from tests.api.conftest import HANDLER_U1, HANDLER_U2, LEADER_U1, Api, console_sign_in
 from tests.attacker import Attacker
 from tests.conftest import make_settings
 from tests.world import seed_units
@@ -187,6 +187,22 @@ def test_a_dossier_holds_what_the_reader_may_see_with_proofs_and_a_chinese_summa
         cwd=tmp_path / "dossier", capture_output=True, text=True, timeout=60, check=False,
     )
     assert done.returncode == 0, done.stdout + done.stderr
+
+    console_sign_in(api.client, LEADER_U1)  # the console's download is the same dossier, as the unit may see it
+    try:
+        page = api.client.get(f"/console/findings/{finding_id}")
+        assert f'href="/console/findings/{finding_id}/dossier"' in page.text
+        downloaded = zipfile.ZipFile(io.BytesIO(api.client.get(f"/console/findings/{finding_id}/dossier").content))
+        same = json.loads(downloaded.read("dossier.json"))
+        assert [c["id"] for c in same["cases"]] == [mine] and same["hidden_cases"] == [theirs]
+        assert "13812345678" not in downloaded.read("dossier.json").decode()
+    finally:
+        api.client.cookies.clear()
+    console_sign_in(api.client, HANDLER_U2)
+    try:
+        assert api.client.get(f"/console/findings/{finding_id}/dossier").status_code == 404
+    finally:
+        api.client.cookies.clear()
 
 
 @pytest.fixture
