@@ -159,7 +159,7 @@ def play_log(hotline: Hotline, cases: int) -> int:
 
 
 def rebuild_rate(hotline: Hotline) -> tuple[int, float]:
-    runner = hotline.followers.runner("scorecards")
+    runner = hotline.followers.alone("scorecards")
     hotline.store.recorder.delete_tracking("scorecards")
     runner.follower.setup()
     started, handled, position = time.perf_counter(), 0, 0

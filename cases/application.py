@@ -124,7 +124,7 @@ class Cases(BaseApplication):
             )
             return Changes(case, others=[numbers])
 
-        return self.record(ctx, decide)
+        return self.record(ctx, decide, turn=counter_id(local_date(ctx.now)))  # one day's numbers: accepts take turns
 
     def dispatch(
         self, case_id: UUID, *, lead_unit: str, co_units: Sequence[str] = (), working_days: int | None = None,

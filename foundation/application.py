@@ -29,7 +29,7 @@ from eventsourcing.utils import Environment
 
 from foundation.actors import Actor
 from foundation.aggregate import Aggregate, Snapshot
-from foundation.errors import NotFound, VersionMismatch
+from foundation.errors import NotFound, Unavailable, VersionMismatch
 from foundation.recorders import IdempotencyKeyTaken, OutcomeClaim
 from foundation.sql import Write
 from foundation.store import Store
@@ -172,7 +172,9 @@ class BaseApplication(Application):
         """The store is shared and closed by whoever built it."""
 
     def _notify(self, recordings: list[Any]) -> None:
-        self.store.bell.ring()
+        """Wake the followers when events were recorded (a process that only moved its position records none)."""
+        if recordings:
+            self.store.bell.ring()
 
     # ----------------------------------------------------------- loading
 
@@ -191,12 +193,19 @@ class BaseApplication(Application):
 
     # ----------------------------------------------------------- saving
 
-    def record(self, ctx: Context, decide: Callable[[], Changes]) -> Recorded:
+    def record(self, ctx: Context, decide: Callable[[], Changes], *, turn: object | None = None) -> Recorded:
         """Decide and save, retrying on a concurrent write unless the caller pinned a version.
 
         ``decide`` loads what it needs, checks ``ctx.expected_version`` on its subject (see
-        :meth:`check_version`), lets the aggregates decide, and returns the ``Changes``.
+        :meth:`check_version`), lets the aggregates decide, and returns the ``Changes``. A command
+        that writes a hot aggregate names it as ``turn``: such commands take turns in this process.
         """
+        if turn is None:
+            return self._decide_and_save(ctx, decide)
+        with self.store.turns.of(turn):
+            return self._decide_and_save(ctx, decide)
+
+    def _decide_and_save(self, ctx: Context, decide: Callable[[], Changes]) -> Recorded:
         for attempt in range(MAX_ATTEMPTS):
             changes = decide()
             subject = changes.subject
@@ -216,11 +225,12 @@ class BaseApplication(Application):
                     self.evict([subject])
                     raise VersionMismatch(ctx.expected_version, self.repository.get(subject.id).version) from None
                 self.evict(aggregates)
+                self.store.turns.retries += 1
                 _back_off(attempt)
                 continue
             position = _last_position(recordings) or self.store.head()
             return Recorded(Outcome(outcome.aggregate_id, outcome.version, position, outcome.result), subject)
-        raise RuntimeError("too many concurrent writes to the same aggregate; try again")
+        raise Unavailable("too many concurrent writes to the same record; nothing was recorded, try again", retry_after=1)
 
     def save_tracked(self, *aggregates: Aggregate, tracking: Tracking) -> list[Recording]:
         """Save what a process derived together with how far it has read the log (one transaction)."""

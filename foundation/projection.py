@@ -40,6 +40,8 @@ from foundation.store import Store
 
 log = logging.getLogger("hotline.followers")
 BATCH = 500
+NEAR = 2000
+"""A follower at most this many positions behind is waited for by one shared read of the topics in between."""
 
 
 # ------------------------------------------------------------------------ views
@@ -92,15 +94,20 @@ class View(TrackingRecorder):
 
         The handlers' text is written as the database can hold it (``foundation.sql.storable``).
         """
-        with self.sql.transaction(storable=True) as cursor:
-            self._cursor = cursor
-            try:
-                yield
-                self.flush()
-                self.store.recorder._insert_tracking(cursor.raw, Tracking(self.name, tracking.notification_id))  # noqa: SLF001
-            finally:
-                self._cursor = None
-                self.forget()
+        with self.sql.transaction(storable=True) as cursor, self.joined(cursor, tracking):
+            yield
+
+    @contextmanager
+    def joined(self, cursor: Cursor, tracking: Tracking) -> Iterator[None]:
+        """The same, inside a transaction other views share (``Together``): the caller commits."""
+        self._cursor = cursor
+        try:
+            yield
+            self.flush()
+            self.store.recorder._insert_tracking(cursor.raw, Tracking(self.name, tracking.notification_id))  # noqa: SLF001
+        finally:
+            self._cursor = None
+            self.forget()
 
     def flush(self) -> None:
         """Write what the batch's handlers gathered (for views that gather rows before writing)."""
@@ -141,8 +148,18 @@ class SqlProjection(Projection[View]):
 
     def process_batch(self, events: Sequence[tuple[Any, Tracking]]) -> None:
         with self.view.batch(events[-1][1]):
-            for event, tracking in events:
-                self.process_event(event, tracking)
+            self.handle_events(events)
+
+    def process_joined(self, cursor: Cursor, events: Sequence[tuple[Any, Tracking]], tracking: Tracking) -> None:
+        """Handle ``events`` (perhaps none) in a transaction shared with other views, and record ``tracking`` in it."""
+        with self.view.joined(cursor, tracking):
+            if events:
+                self.handle_events(events)
+
+    def handle_events(self, events: Sequence[tuple[Any, Tracking]]) -> None:
+        """What a batch does inside its transaction: each event to its handler (views that load rows first override this)."""
+        for event, tracking in events:
+            self.process_event(event, tracking)
 
     @singledispatchmethod
     def process_event(self, event: Any, tracking: Tracking) -> None:
@@ -170,12 +187,100 @@ class Follower(Protocol):
     def process_batch(self, events: Sequence[tuple[Any, Tracking]]) -> None: ...
 
 
+class Together:
+    """Read models that follow the log together: one pull, one decode and one transaction per batch for all.
+
+    Each member still records its own position (in the shared transaction, at the batch's end, so
+    members stay level and a wait on any of them needs no query) and writes inside a savepoint of
+    its own. A member that fails on an event is rolled back to its savepoint and *leaves* the group
+    (``leaving``): ``Followers`` runs it alone from its last position, where a poison event is
+    pinpointed, reported and retried as for any follower, and can be set aside by decision. The
+    others go on. Members keep their names, so ``/health``, set-aside decisions and rebuilds still
+    speak of each read model.
+    """
+
+    name = "read-models"
+    stage = 1
+    decodes = False
+    """The group is handed the stored notifications and decodes each at most once, for every member that decodes."""
+
+    def __init__(self, store: Store, members: Sequence[Any]) -> None:
+        self.store = store
+        self.members = list(members)
+        self.topics: tuple[str, ...] = () if any(not m.topics for m in self.members) else tuple(sorted({t for m in self.members for t in m.topics}))
+        self.positions: dict[str, int] = {}
+        self.set_aside: dict[str, dict[int, SetAside]] = {}
+        self.passed_over: dict[str, list[int]] = {m.name: [] for m in self.members}
+        self.leaving: list[Any] = []
+        """Members that failed on an event: ``Followers`` takes them out and runs each alone."""
+
+    def setup(self) -> None:
+        for member in self.members:
+            member.setup()
+        self.refresh()
+
+    def refresh(self) -> None:
+        self.positions = {member.name: member.tracked() for member in self.members}
+        decisions = project(event for _, event in self.store.positioned_events(SET_ASIDE_ID))
+        self.set_aside = {m.name: decisions.positions(m.name) if decisions is not None else {} for m in self.members}
+
+    def tracked(self) -> int:
+        """The position the group has to read from (its last member's); each member's own is noted again."""
+        self.positions = {member.name: member.tracked() for member in self.members}
+        return min(self.positions.values(), default=self.store.head())
+
+    def process_batch(self, events: Sequence[tuple[Any, Tracking]]) -> None:
+        notifications = [n for n, _ in events]
+        end = Tracking(self.name, notifications[-1].id)
+        decoded: dict[int, Any] = {}
+        done: list[Any] = []
+        with self.store.sql.transaction(storable=True) as cursor:
+            for member in list(self.members):
+                cursor.execute("SAVEPOINT member")
+                try:
+                    mine = self._for(member, notifications, decoded)  # an event it cannot decode fails it here
+                    member.process_joined(cursor, mine, Tracking(member.name, end.notification_id))
+                except Exception:
+                    cursor.execute("ROLLBACK TO SAVEPOINT member")
+                    if member.tracked() < end.notification_id:
+                        log.exception("read model %s failed in the group; it leaves the group and goes on alone", member.name)
+                        self.members.remove(member)
+                        self.leaving.append(member)
+                finally:
+                    cursor.execute("RELEASE SAVEPOINT member")
+                if member in self.members:
+                    done.append(member)
+        for member in done:
+            self.positions[member.name] = end.notification_id
+
+    def _for(self, member: Any, notifications: Sequence[Notification], decoded: dict[int, Any]) -> list[tuple[Any, Tracking]]:
+        """The member's events in the batch: after its position, of its topics, not set aside for it (said loudly)."""
+        position, follows = self.positions.get(member.name, 0), frozenset(member.topics)
+        aside, chosen = self.set_aside.get(member.name, {}), []
+        for n in notifications:
+            if n.id <= position or (follows and n.topic not in follows):
+                continue
+            if n.id in aside:
+                log.warning("follower %s passes over position %d, set aside by %s: %s", member.name, n.id, aside[n.id].by, aside[n.id].reason)
+                if n.id not in self.passed_over[member.name]:
+                    self.passed_over[member.name].append(n.id)
+                continue
+            if getattr(member, "decodes", True):
+                if n.id not in decoded:
+                    decoded[n.id] = self.store.mapper.to_domain_event(n)
+                chosen.append((decoded[n.id], Tracking(member.name, n.id)))
+            else:
+                chosen.append((n, Tracking(member.name, n.id)))
+        return chosen
+
+
 class Runner:
     """Runs one follower in its own thread, in batches, and answers waits on its position."""
 
     def __init__(self, follower: Follower, store: Store) -> None:
         self.follower = follower
         self.store = store
+        self.topic_set = frozenset(follower.topics)
         self.position = 0
         self.error: str | None = None
         self.failures = 0
@@ -190,6 +295,8 @@ class Runner:
         self.thread: threading.Thread | None = None
         self.lock = threading.Lock()
         self._subscription: Any = None
+        self.adopt: Any = None
+        """Called with each member that leaves a group this runner runs (``Together``)."""
 
     @property
     def name(self) -> str:
@@ -197,6 +304,8 @@ class Runner:
 
     def refresh(self) -> None:
         self.load_set_asides()
+        if isinstance(self.follower, Together):
+            self.follower.refresh()
         self._advance(self.follower.tracked())
 
     def load_set_asides(self) -> None:
@@ -262,6 +371,9 @@ class Runner:
                     if self.follower.tracked() < kept[-1].id:
                         raise
                     # another process of this follower already recorded this batch: nothing to do
+                finally:
+                    while isinstance(self.follower, Together) and self.follower.leaving and self.adopt is not None:
+                        self.adopt(self.follower.leaving.pop(0))
             if not kept or kept[-1].id != notifications[-1].id:
                 self.store.recorder.insert_tracking(Tracking(self.name, notifications[-1].id))
         self._advance(notifications[-1].id)
@@ -346,12 +458,36 @@ class Runner:
 class Followers:
     """Runs the followers of the log (processes first) and answers the read-your-writes barrier."""
 
-    def __init__(self, store: Store, followers: Sequence[Follower], *, inline: bool = False) -> None:
+    def __init__(self, store: Store, followers: Sequence[Follower], *, inline: bool = False, together: bool = True) -> None:
         self.store = store
         self.inline = inline
         """Catch up in the waiting thread (tests and tools) instead of running a thread per follower."""
-        self.runners = [Runner(f, store) for f in sorted(followers, key=lambda f: f.stage)]
+        self.order = [f.name for f in followers]
+        self.all = {f.name: f for f in followers}
+        joinable = [f for f in followers if together and f.stage >= 1 and hasattr(f, "process_joined")]
+        alone: list[Any] = [f for f in followers if f not in joinable]
+        if len(joinable) > 1:
+            alone.append(Together(store, joinable))
+        else:
+            alone += joinable
+        self.runners = [self._runner(f) for f in sorted(alone, key=lambda f: f.stage)]
         self._stopping = threading.Event()
+        self._adopting = threading.Lock()
+
+    def _runner(self, follower: Any) -> Runner:
+        runner = Runner(follower, self.store)
+        runner.adopt = self._adopt
+        return runner
+
+    def _adopt(self, member: Any) -> None:
+        """A member left its group (it failed on an event): from now on it runs alone, from its own position."""
+        runner = self._runner(member)
+        runner.refresh()
+        with self._adopting:
+            self.runners = [*self.runners, runner]
+        if self.running and not self._stopping.is_set():
+            runner.thread = threading.Thread(target=runner.run, args=(self._stopping,), name=f"follower-{runner.name}", daemon=True)
+            runner.thread.start()
 
     def setup(self) -> None:
         for runner in self.runners:
@@ -359,7 +495,19 @@ class Followers:
             runner.refresh()
 
     def runner(self, name: str) -> Runner:
-        return next(r for r in self.runners if r.name == name)
+        """The runner that runs the follower ``name`` now (its group's, while it is in one)."""
+        return next(r for r in self.runners if r.name == name or (isinstance(r.follower, Together) and name in {m.name for m in r.follower.members}))
+
+    def follower(self, name: str) -> Any:
+        return self.all[name]
+
+    def followers(self) -> list[Any]:
+        """Every follower, in the order given (members of a group included)."""
+        return [self.all[name] for name in self.order]
+
+    def alone(self, name: str) -> Runner:
+        """A runner of its own for the follower ``name`` (rebuilding one read model while the others are stopped)."""
+        return Runner(self.all[name], self.store)
 
     @property
     def running(self) -> bool:
@@ -418,27 +566,57 @@ class Followers:
     def _target(self, runner: Runner, position: int) -> int:
         return self.store.recorder.last_position(position, runner.follower.topics)
 
+    def _targets(self, position: int) -> dict[str, int]:
+        """For each follower behind ``position``, the last event at or before it that the follower follows.
+
+        A follower of every event must reach ``position`` itself (no query). For the others, one
+        read of the positions and topics those behind have still to pass (not one query per
+        follower); a follower far behind (a rebuild) is asked on its own instead.
+        """
+        behind = [runner for runner in self.runners if runner.position < position]
+        targets = {runner.name: position for runner in behind if not runner.topic_set}
+        behind = [runner for runner in behind if runner.topic_set]
+        near = [runner for runner in behind if position - runner.position <= NEAR]
+        targets |= {runner.name: self._target(runner, position) for runner in behind if runner not in near}
+        if near:
+            passed = self.store.recorder.topics_between(min(runner.position for runner in near), position)
+            for runner in near:
+                follows = runner.topic_set
+                targets[runner.name] = max(
+                    (at for at, topic in passed if at > runner.position and (not follows or topic in follows)), default=runner.position
+                )
+        return targets
+
     def _wait_all(self, position: int, deadline: float) -> bool:
-        return all(runner.wait(self._target(runner, position), deadline) for runner in self.runners)
+        targets = self._targets(position)
+        return all(runner.wait(targets[runner.name], deadline) for runner in self.runners if runner.name in targets)
 
     def status(self) -> list[dict[str, Any]]:
-        """Each follower's position and lag; a follower run elsewhere (a worker) is read from its tracking record."""
+        """Each follower's position and lag (a member of a group: the group's); a follower run elsewhere (a worker) is read from its tracking record."""
         head = self.store.head()
-        for runner in self.runners:
+        runners = self.runners
+        for runner in runners:
             if runner.thread is None:
                 runner.refresh()
-        return [
-            {
-                "name": r.name,
-                "stage": r.follower.stage,
-                "position": r.position,
-                "lag": max(self._target(r, head) - r.position, 0),
-                "error": r.error,
-                "failing_at": r.failing_at,
-                "failures": r.failures,
-                "passed_over": [
-                    {"position": p, "reason": r.set_aside[p].reason, "by": r.set_aside[p].by} for p in r.passed_over if p in r.set_aside
-                ],
-            }
-            for r in self.runners
-        ]
+        lags = {r.name: max(self._target(r, head) - r.position, 0) for r in runners}
+        found = []
+        for name in self.order:
+            r = self.runner(name)
+            if isinstance(r.follower, Together):
+                aside, passed = r.follower.set_aside.get(name, {}), r.follower.passed_over.get(name, [])
+                position = r.follower.positions.get(name, r.position) if r.thread is None else r.position
+            else:
+                aside, passed, position = r.set_aside, r.passed_over, r.position
+            found.append(
+                {
+                    "name": name,
+                    "stage": self.all[name].stage,
+                    "position": position,
+                    "lag": max(lags[r.name] + r.position - position, 0),
+                    "error": r.error,
+                    "failing_at": r.failing_at,
+                    "failures": r.failures,
+                    "passed_over": [{"position": p, "reason": aside[p].reason, "by": aside[p].by} for p in passed if p in aside],
+                }
+            )
+        return found

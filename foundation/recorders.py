@@ -134,6 +134,16 @@ class CommandRecords:
             rows = Cursor(raw, self.dialect).fetch(text, params, t=self.events_table_name)
         return int(rows[0]["last"] or 0)
 
+    def topics_between(self, after: int, upto: int) -> list[tuple[int, str]]:
+        """The position and topic of every event after ``after`` up to ``upto`` (no state: an index read)."""
+        if upto <= after:
+            return []
+        column = self.position_column
+        text = f"SELECT {column} AS position, topic FROM {{t}} WHERE {column} > ? AND {column} <= ? ORDER BY {column}"
+        with self.datastore.transaction(commit=False) as raw:
+            rows = Cursor(raw, self.dialect).fetch(text, [after, upto], t=self.events_table_name)
+        return [(int(row["position"]), row["topic"]) for row in rows]
+
     def delete_tracking(self, name: str) -> None:
         """Forget a follower's position (it then rebuilds from the start of the log)."""
         with self.datastore.transaction(commit=True) as raw:

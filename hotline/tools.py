@@ -78,11 +78,11 @@ def _rebuild(settings: Settings, name: str | None, batch: int) -> int:
 
     hotline = _built(settings, "external")
     try:
-        views = [r for r in hotline.followers.runners if r.follower.stage == 1]
+        views = [hotline.followers.alone(f.name) for f in hotline.followers.followers() if f.stage == 1 and hasattr(f, "view")]
         if name is not None:
             views = [r for r in views if r.name == name]
             if not views:
-                names = ", ".join(r.name for r in hotline.followers.runners if r.follower.stage == 1)
+                names = ", ".join(f.name for f in hotline.followers.followers() if f.stage == 1 and hasattr(f, "view"))
                 print(f"hotline projections rebuild: no read model '{name}'; read models: {names}", file=sys.stderr)
                 return 2
         head = hotline.store.head()
@@ -120,7 +120,7 @@ def _worker(settings: Settings) -> int:
         signal.signal(sig, lambda *_: stopping.set())
     try:
         hotline.start()
-        print(f"followers running on {settings.database.describe()}: {', '.join(r.name for r in hotline.followers.runners)}", flush=True)
+        print(f"followers running on {settings.database.describe()}: {', '.join(hotline.followers.order)}", flush=True)
         stopping.wait()
     finally:
         hotline.close()

@@ -215,15 +215,14 @@ class CaseIndex(SqlProjection):
     topics = case_topics()
     view: CaseIndexView
 
-    def process_batch(self, events: Any) -> None:
-        with self.view.batch(events[-1][1]):
-            self.view.load(list(dict.fromkeys(str(event.originator_id) for event, _ in events)))
-            for event, tracking in events:
-                self.process_event(event, tracking)
-                row = self.view.row(event.originator_id)
-                if row is not None:
-                    row["version"] = event.originator_version
-                    row["modified_us"] = micros(event.timestamp)
+    def handle_events(self, events: Any) -> None:
+        self.view.load(list(dict.fromkeys(str(event.originator_id) for event, _ in events)))
+        for event, tracking in events:
+            self.process_event(event, tracking)
+            row = self.view.row(event.originator_id)
+            if row is not None:
+                row["version"] = event.originator_version
+                row["modified_us"] = micros(event.timestamp)
 
     @singledispatchmethod
     def process_event(self, event: CaseEvent, tracking: Tracking) -> None:

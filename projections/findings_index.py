@@ -117,12 +117,11 @@ class FindingsIndex(SqlProjection):
     topics = finding_topics()
     view: FindingsIndexView
 
-    def process_batch(self, events: Any) -> None:
-        with self.view.batch(events[-1][1]):
-            self.view.load(list(dict.fromkeys(str(event.originator_id) for event, _ in events)))
-            for event, tracking in events:
-                self.process_event(event, tracking)
-                self.view.rows[str(event.originator_id)]["version"] = event.originator_version
+    def handle_events(self, events: Any) -> None:
+        self.view.load(list(dict.fromkeys(str(event.originator_id) for event, _ in events)))
+        for event, tracking in events:
+            self.process_event(event, tracking)
+            self.view.rows[str(event.originator_id)]["version"] = event.originator_version
 
     @singledispatchmethod
     def process_event(self, event: DomainEvent, tracking: Tracking) -> None:

@@ -310,11 +310,10 @@ class Scorecards(SqlProjection):
     topics = scorecard_topics()
     view: ScorecardView
 
-    def process_batch(self, events: Any) -> None:
-        with self.view.batch(events[-1][1]):
-            self.view.load(list(dict.fromkeys(str(event.originator_id) for event, _ in events)))
-            for event, tracking in events:
-                self.process_event(event, tracking)
+    def handle_events(self, events: Any) -> None:
+        self.view.load(list(dict.fromkeys(str(event.originator_id) for event, _ in events)))
+        for event, tracking in events:
+            self.process_event(event, tracking)
 
     @singledispatchmethod
     def process_event(self, event: DomainEvent, tracking: Tracking) -> None:

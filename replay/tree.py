@@ -176,12 +176,8 @@ class IntegrityTree(SqlProjection):
     decodes = False
     view: TreeView
 
-    def process_batch(self, events: Sequence[tuple[Any, Tracking]]) -> None:
-        with self.view.batch(events[-1][1]):
-            self.view.append(
-                [
-                    (n.id, leaf_hash(encode_leaf(n.originator_id, n.originator_version, n.topic, bytes(n.state))))
-                    for n, _ in events
-                ]
-            )
+    def handle_events(self, events: Sequence[tuple[Any, Tracking]]) -> None:
+        self.view.append(
+            [(n.id, leaf_hash(encode_leaf(n.originator_id, n.originator_version, n.topic, bytes(n.state)))) for n, _ in events]
+        )
 

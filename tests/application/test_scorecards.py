@@ -76,8 +76,8 @@ def test_no_requester_personal_data_in_any_read_model(october: Any) -> None:
     from tests.builders import REQUESTER
 
     secrets = [REQUESTER.name, REQUESTER.phone, REQUESTER.id_number, REQUESTER.address]
-    for follower in october.followers.runners:
-        view = getattr(follower.follower, "view", None)
+    for follower in october.followers.followers():
+        view = getattr(follower, "view", None)
         for table in getattr(view, "tables", ()):
             for row in october.store.sql.query("SELECT * FROM {t}", t=table):
                 text = repr(row)
