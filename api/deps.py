@@ -32,10 +32,12 @@ Present = Callable[[Recorded, Actor], tuple[int, dict[str, Any]]]
 """From a command's outcome (and the aggregate at its version) to the answer's status and body."""
 
 
-def printable_parameters(request: Request) -> None:
+async def printable_parameters(request: Request) -> None:
     """No control characters in the path or query parameters of any route (422 naming the parameter).
 
-    Installed for every route (``api.app``), so a parameter added later is covered too.
+    Installed for every route (``api.app``), so a parameter added later is covered too. The cheap
+    dependencies are ``async``: they do no I/O, and a plain function would cost each request a hop
+    to the thread pool and back.
     """
     errors = []
     for where, params in (("path", request.path_params), ("query", request.query_params)):
@@ -47,14 +49,14 @@ def printable_parameters(request: Request) -> None:
         raise RequestValidationError(errors)
 
 
-def get_services(request: Request) -> Services:
+async def get_services(request: Request) -> Services:
     return request.app.state.services
 
 
 ServicesDep = Annotated[Services, Depends(get_services)]
 
 
-def current_actor(services: ServicesDep, authorization: Annotated[str | None, Header()] = None) -> Actor:
+async def current_actor(services: ServicesDep, authorization: Annotated[str | None, Header()] = None) -> Actor:
     """The verified principal; one without any role may do nothing at all (default deny)."""
     actor = actor_from(authorization, services.settings.jwt_secret)
     if not actor.roles:
@@ -71,7 +73,7 @@ def roles(*allowed: str) -> Any:
     if "unit" in expanded:
         expanded = (expanded - {"unit"}) | UNIT_ROLES
 
-    def check(actor: ActorDep) -> Actor:
+    async def check(actor: ActorDep) -> Actor:
         if not expanded.intersection(actor.roles):
             raise Forbidden(f"this needs one of the roles: {', '.join(sorted(expanded))}")
         return actor

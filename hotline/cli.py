@@ -33,9 +33,14 @@ DEMO_ROLES = {
 
 TOKENS_FILE = "demo-tokens"
 CONSOLE_LINKS_FILE = "demo-console-links"
-def uvicorn_options() -> dict[str, object]:
-    """How ``hotline serve`` runs uvicorn (the bench starts its framework-floor app with the same options)."""
-    return {"log_level": "info"}
+def uvicorn_options(*, access_log: bool = False) -> dict[str, object]:
+    """How ``hotline serve`` runs uvicorn (the bench starts its framework-floor app with the same options).
+
+    uvloop and httptools come with ``uvicorn[standard]`` and are picked by uvicorn's ``auto``. The
+    access log is off unless asked for (``--access-log``): a formatted line per request costs time on
+    every request, and the service logs what matters (errors, followers' failures) itself.
+    """
+    return {"log_level": "info", "access_log": access_log, "loop": "auto", "http": "auto"}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -51,6 +56,7 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--demo", action="store_true", help="load a small demo on first start (empty store only)")
+    serve.add_argument("--access-log", action="store_true", help="log a line per request (off by default: it costs time on every request)")
 
     token = commands.add_parser("token", help="print a bearer token (HS256 JWT)")
     token.add_argument("--sub", required=True, help="staff id")
@@ -154,7 +160,7 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
     _print_banner(settings, hotline, args)
     app = create_app(settings, hotline=hotline)
     try:
-        uvicorn.run(app, host=args.host, port=args.port, **uvicorn_options())  # type: ignore[arg-type]
+        uvicorn.run(app, host=args.host, port=args.port, **uvicorn_options(access_log=args.access_log))  # type: ignore[arg-type]
     finally:
         hotline.close()
     return 0
