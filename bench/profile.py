@@ -32,6 +32,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--followers", default="embedded", choices=["embedded", "external"])
     parser.add_argument("--top", type=int, default=12)
     parser.add_argument("--gil", action="store_true", help="only samples holding the GIL (Python CPU), not waits on locks or I/O")
+    parser.add_argument("--self", dest="leaf", action="store_true", help="rank frames by their own samples (the innermost frame), not cumulatively")
     args = parser.parse_args(argv)
     py_spy = shutil.which("py-spy") or str(Path(sys.executable).with_name("py-spy"))
     with tempfile.TemporaryDirectory(prefix="hotline-profile-") as tmp:
@@ -52,7 +53,7 @@ def main(argv: list[str] | None = None) -> int:
             )
             stopping.set()
             driver.join(timeout=30)
-            _summarise(out.read_text(), args.top)
+            _summarise(out.read_text(), args.top, leaf=args.leaf)
             print(f"commands: {len(played.latencies)} in the run, p50 {played.ms(0.5):.2f} ms")
     return 0
 
@@ -65,8 +66,8 @@ async def _play(base: str, samples: Samples, stopping: threading.Event) -> None:
             n += 1
 
 
-def _summarise(raw: str, top: int) -> None:
-    """Per thread: its share of all samples, then its heaviest frames (cumulative), skipping the frames every thread has."""
+def _summarise(raw: str, top: int, *, leaf: bool = False) -> None:
+    """Per thread: its share of all samples, then its heaviest frames (cumulative, or ``leaf``: innermost only), skipping the frames every thread has."""
     per_thread: collections.Counter[str] = collections.Counter()
     frames: dict[str, collections.Counter[str]] = collections.defaultdict(collections.Counter)
     total = 0
@@ -79,7 +80,8 @@ def _summarise(raw: str, top: int) -> None:
         thread = _thread_name(parts[0])
         per_thread[thread] += count
         total += count
-        for frame in dict.fromkeys(_short(p) for p in parts[1:] if not _plumbing(p)):
+        own = [_short(p) for p in parts[1:] if not _plumbing(p)]
+        for frame in (own[-1:] if leaf else dict.fromkeys(own)):
             frames[thread][frame] += count
     for thread, count in per_thread.most_common():
         print(f"\n{thread}: {100 * count / total:.1f}% of samples")

@@ -26,7 +26,7 @@ import threading
 import time
 from abc import abstractmethod
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from typing import Any, Protocol
 
 from eventsourcing.dispatch import singledispatchmethod
@@ -236,22 +236,36 @@ class Together:
         done: list[Any] = []
         with self.store.sql.transaction(storable=True) as cursor:
             for member in list(self.members):
-                cursor.execute("SAVEPOINT member")
                 try:
                     mine = self._for(member, notifications, decoded)  # an event it cannot decode fails it here
-                    member.process_joined(cursor, mine, Tracking(member.name, end.notification_id))
                 except Exception:
-                    cursor.execute("ROLLBACK TO SAVEPOINT member")
-                    if member.tracked() < end.notification_id:
-                        log.exception("read model %s failed in the group; it leaves the group and goes on alone", member.name)
-                        self.members.remove(member)
-                        self.leaving.append(member)
-                finally:
-                    cursor.execute("RELEASE SAVEPOINT member")
+                    self._leave(member, end.notification_id)
+                    continue
+                if mine:
+                    self._process(cursor, member, mine, end)
+                elif self.positions.get(member.name, 0) < end.notification_id:  # nothing of its own: only its position moves
+                    member.process_joined(cursor, [], Tracking(member.name, end.notification_id))
                 if member in self.members:
                     done.append(member)
         for member in done:
             self.positions[member.name] = end.notification_id
+
+    def _process(self, cursor: Cursor, member: Any, mine: list[tuple[Any, Tracking]], end: Tracking) -> None:
+        """The member's events in a savepoint of its own: a failure undoes only its writes, and it leaves."""
+        cursor.execute("SAVEPOINT member")
+        try:
+            member.process_joined(cursor, mine, Tracking(member.name, end.notification_id))
+        except Exception:
+            cursor.execute("ROLLBACK TO SAVEPOINT member")
+            self._leave(member, end.notification_id)
+        finally:
+            cursor.execute("RELEASE SAVEPOINT member")
+
+    def _leave(self, member: Any, position: int) -> None:
+        if member.tracked() < position:
+            log.exception("read model %s failed in the group; it leaves the group and goes on alone", member.name)
+            self.members.remove(member)
+            self.leaving.append(member)
 
     def _for(self, member: Any, notifications: Sequence[Notification], decoded: dict[int, Any]) -> list[tuple[Any, Tracking]]:
         """The member's events in the batch: after its position, of its topics, not set aside for it (said loudly)."""
@@ -277,14 +291,21 @@ class Together:
 class Runner:
     """Runs one follower in its own thread, in batches, and answers waits on its position."""
 
-    def __init__(self, follower: Follower, store: Store) -> None:
+    def __init__(self, follower: Follower, store: Store, *, linger: float = 0.0) -> None:
         self.follower = follower
         self.store = store
+        self.linger = linger
+        """Seconds to let a small live batch grow before handling it, unless someone waits (see ``_gather``)."""
+        self.waiters = 0
+        self.wanted = threading.Event()
+        """Set while a query waits on this follower (``min_position``): no lingering then."""
         self.topic_set = frozenset(follower.topics)
         self.position = 0
         self.error: str | None = None
         self.failures = 0
         """How many batches failed since the service started (a metric for /health)."""
+        self.batches = 0
+        """Batches handled since the service started (``/metrics``: events per batch shows the lingering at work)."""
         self.failing_at: int | None = None
         self.failed_at: int | None = None
         """The position of the event the last failed batch failed on (set by ``handle``)."""
@@ -376,6 +397,7 @@ class Runner:
                         self.adopt(self.follower.leaving.pop(0))
             if not kept or kept[-1].id != notifications[-1].id:
                 self.store.recorder.insert_tracking(Tracking(self.name, notifications[-1].id))
+            self.batches += 1
         self._advance(notifications[-1].id)
 
     def step(self) -> bool:
@@ -430,7 +452,7 @@ class Runner:
             self._subscription = subscription
             try:
                 while not stopping.is_set():
-                    batch = subscription.next_batch()
+                    batch = self._gather(subscription)
                     if not batch:
                         return
                     self.handle(batch)
@@ -438,13 +460,42 @@ class Runner:
             finally:
                 self._subscription = None
 
+    def _gather(self, subscription: Any) -> Sequence[Notification]:
+        """The next batch; a small one lingers a moment for what follows, so its cost is shared.
+
+        Most of a batch's cost is fixed (a transaction, each read model's position, loading the
+        rows it touches), so under a stream of commands handling one command's events at a time
+        spends most of the followers' time on that. Lingering ``linger`` seconds lets the events of
+        the next commands join. A query waiting on this follower (``min_position``) ends the
+        lingering at once, so read-your-writes pays nothing for it.
+        """
+        batch = subscription.next_batch()
+        if batch and self.linger and len(batch) < BATCH and not self.wanted.is_set():
+            self.wanted.wait(self.linger)
+            batch = [*batch, *subscription.more(BATCH - len(batch))]
+        return batch
+
+    @contextmanager
+    def waited_on(self) -> Iterator[None]:
+        """While a query waits for this follower: it handles what it has without lingering."""
+        with self.condition:
+            self.waiters += 1
+            self.wanted.set()
+        try:
+            yield
+        finally:
+            with self.condition:
+                self.waiters -= 1
+                if not self.waiters:
+                    self.wanted.clear()
+
     def interrupt(self) -> None:
         if self._subscription is not None:
             self._subscription.stop()
 
     def wait(self, position: int, deadline: float) -> bool:
         """Block until the follower's position reaches ``position`` (or the deadline passes)."""
-        with self.condition:
+        with self.waited_on(), self.condition:
             while self.position < position:
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
@@ -458,9 +509,13 @@ class Runner:
 class Followers:
     """Runs the followers of the log (processes first) and answers the read-your-writes barrier."""
 
-    def __init__(self, store: Store, followers: Sequence[Follower], *, inline: bool = False, together: bool = True) -> None:
+    def __init__(
+        self, store: Store, followers: Sequence[Follower], *, inline: bool = False, together: bool = True, linger: float = 0.0
+    ) -> None:
         self.store = store
         self.inline = inline
+        self.linger = linger
+        """Seconds a follower lets a small live batch grow (``Runner._gather``); 0: none."""
         """Catch up in the waiting thread (tests and tools) instead of running a thread per follower."""
         self.order = [f.name for f in followers]
         self.all = {f.name: f for f in followers}
@@ -475,7 +530,7 @@ class Followers:
         self._adopting = threading.Lock()
 
     def _runner(self, follower: Any) -> Runner:
-        runner = Runner(follower, self.store)
+        runner = Runner(follower, self.store, linger=self.linger)
         runner.adopt = self._adopt
         return runner
 
@@ -589,7 +644,11 @@ class Followers:
 
     def _wait_all(self, position: int, deadline: float) -> bool:
         targets = self._targets(position)
-        return all(runner.wait(targets[runner.name], deadline) for runner in self.runners if runner.name in targets)
+        waited = [runner for runner in self.runners if runner.name in targets]
+        with ExitStack() as stack:
+            for runner in waited:  # every one stops lingering now, not only once the one before is through
+                stack.enter_context(runner.waited_on())
+            return all(runner.wait(targets[runner.name], deadline) for runner in waited)
 
     def status(self) -> list[dict[str, Any]]:
         """Each follower's position and lag (a member of a group: the group's); a follower run elsewhere (a worker) is read from its tracking record."""
@@ -616,6 +675,7 @@ class Followers:
                     "error": r.error,
                     "failing_at": r.failing_at,
                     "failures": r.failures,
+                    "batches": r.batches,
                     "passed_over": [{"position": p, "reason": aside[p].reason, "by": aside[p].by} for p in passed if p in aside],
                 }
             )

@@ -7,6 +7,7 @@ commits. Both add ``next_batch()``: a follower takes every event already pulled 
 
 from __future__ import annotations
 
+import queue
 import threading
 from collections.abc import Sequence
 from typing import Any
@@ -41,6 +42,18 @@ class Batches:
                 raise self._thread_error
             return []
         return rest
+
+    def more(self, limit: int) -> list[Notification]:
+        """What was pulled since, without waiting (about ``limit`` at most: whole pulls are taken)."""
+        taken: list[Notification] = []
+        while len(taken) < limit:
+            try:
+                pulled = self._notifications_queue.get(block=False)
+            except (queue.Empty, ShutDown):
+                break
+            self._notifications_queue.task_done()
+            taken.extend(pulled)
+        return taken
 
 
 class SQLiteSubscription(Batches, ListenNotifySubscription):

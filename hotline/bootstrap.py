@@ -111,6 +111,7 @@ def bootstrap(settings: Settings) -> Hotline:
         store,
         [rules, CaseIndex(index), FindingsIndex(findings_index), Scorecards(scorecards), SpotChecks(spot_checks), IntegrityTree(tree)],
         inline=settings.followers == "inline",
+        linger=settings.follower_linger,
     )
     if settings.followers != "external":
         followers.setup()

@@ -40,6 +40,9 @@ class Settings(BaseModel):
     max_body_bytes: int = 1024 * 1024
     follower_poll_interval: float = Field(default=1.0, gt=0)
     """How often a follower looks for events another process wrote (SQLite has no notifications)."""
+    follower_linger: float = Field(default=0.01, ge=0, le=1)
+    """Seconds a follower lets a small batch of new events grow before handling it (its cost is mostly
+    per batch); a query with ``min_position`` cuts it short, so only readers that do not wait see it."""
     followers: Literal["embedded", "external", "inline"] = "embedded"
     """Where the read models and the rules process run: threads in this process (``embedded``), a
     separate ``hotline projections run`` worker (``external``: this process only waits for them),

@@ -49,6 +49,7 @@ def metrics(request: Request, services: ServicesDep) -> Response:
     for name, kind, help_text, value in (
         ("hotline_follower_position", "gauge", "The last position a follower handled.", lambda f: f["position"]),
         ("hotline_follower_lag", "gauge", "Events a follower has still to handle.", lambda f: f["lag"]),
+        ("hotline_follower_batches_total", "counter", "Batches a follower handled since the service started (a read model's: its group's).", lambda f: f["batches"]),
         ("hotline_follower_failures_total", "counter", "Batches a follower failed on since the service started.", lambda f: f["failures"]),
         ("hotline_follower_failing", "gauge", "1 while a follower is stuck on an event (see /health for the position).", lambda f: int(f["error"] is not None)),
         ("hotline_follower_passed_over", "gauge", "Positions an operator set aside that a follower passed over.", lambda f: len(f["passed_over"])),
