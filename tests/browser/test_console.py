@@ -165,3 +165,36 @@ def test_as_it_stood_on_shows_what_the_api_answers_for_as_of(service: Any, brows
     assert page.locator("#timeline li").count() == api["version"]
     assert "督办（催办）" not in page.inner_text("#timeline")  # the urging of 09-30 came later
     shot(page, "as-of", request)
+
+
+def test_the_monthly_report_page_shows_the_json_reports_figures(service: Any, browser: Any, request: pytest.FixtureRequest) -> None:
+    """The city government opens 报表: the page's figures are the JSON report's; the other officials' pages open too."""
+    base, hotline, cases = service
+    hotline.cases.urge(cases["mine"], method="sms", unit="U1", ctx=ctx(CENTER, datetime(2026, 9, 29, 10, tzinfo=TZ)))
+    assert hotline.consistent(hotline.store.head())
+    bearer = token("city_gov", "C", "gov-1")
+    report = httpx.get(f"{base}/v1/reports/monthly/2026-09", headers={"Authorization": f"Bearer {bearer}"}).json()
+    page = browser.new_page(viewport={"width": 1366, "height": 768})
+    sign_in(page, base, bearer)
+    page.goto(f"{base}/console/reports/monthly/2026-09")
+    shown = {
+        (cell.get_attribute("data-row"), cell.get_attribute("data-col")): cell.inner_text().strip()
+        for cell in page.locator("table[data-sheet='运行月报'] td[data-col]").all()
+    }
+    compared = 0
+    for card in report["units"]:
+        for key in ("dispatched", "signed", "overdue", "urgings", "supervised", "findings"):
+            assert shown[(card["unit"], key)] == str(card[key]), (card["unit"], key)
+            compared += 1
+    assert compared and shown[("U1", "dispatched")] == "2" and shown[("U1", "urgings")] == "1"
+    shot(page, "monthly-report", request)
+    for path, name, heading in (
+        ("/console/reports", "reports", "报表"),
+        ("/console/assessment/2026", "assessment", "考核"),
+        ("/console/findings", "findings", "问责"),
+        ("/console/audit", "audit", "完整性"),
+        ("/console/units/U1/scorecard?period=2026-09", "scorecard", "U1"),
+    ):
+        answer = page.goto(f"{base}{path}")
+        assert answer.status == 200 and heading in page.inner_text("body"), path
+        shot(page, name, request)
