@@ -7,7 +7,10 @@ with the case's deadline timers (``foundation.timers``) kept in the same transac
 
 from __future__ import annotations
 
+import threading
+from collections import deque
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from datetime import date, datetime
 from typing import Any
 from uuid import UUID, uuid4
@@ -35,6 +38,40 @@ def case_timers(aggregate: Any) -> list[Timer] | None:
     return [Timer(alarm.kind, alarm.key, alarm.at) for alarm in pending_alarms(aggregate)]
 
 
+class NumberBlocks:
+    """The case numbers this process reserved and has not handed out yet (``cases.numbering``).
+
+    Taking a number is a step in memory; only every ``BLOCK``-th accept of a day records a
+    reservation on the day's counter (retried like any command if another process reserved at
+    the same moment). Numbers a process holds when it stops are never issued.
+    """
+
+    BLOCK = 20
+
+    def __init__(self, cases: Cases) -> None:
+        self._cases = cases
+        self._lock = threading.Lock()
+        self._day = date.min
+        self._free: deque[str] = deque()
+
+    def take(self, ctx: Context) -> str:
+        day = local_date(ctx.now)
+        with self._lock:
+            if day != self._day or not self._free:
+                self._free = deque(self._reserve(day, ctx))
+                self._day = day
+            return self._free.popleft()
+
+    def _reserve(self, day: date, ctx: Context) -> list[str]:
+        plain = replace(ctx, expected_version=None, idempotency=None)  # the accept's guards are not the counter's
+
+        def decide() -> Changes:
+            counter = self._cases.find(counter_id(day)) or CaseNumbers.open(plain.now, plain.actor)
+            return Changes(counter, result=counter.reserve(self.BLOCK, now=plain.now, actor=plain.actor))
+
+        return self._cases.record(plain, decide).result
+
+
 class Cases(BaseApplication):
     def __init__(self, store: Store, *, timers: Timers, snapshot_interval: int = 50) -> None:
         every = snapshot_interval
@@ -42,7 +79,8 @@ class Cases(BaseApplication):
         self.times.setup()
         super().__init__(store, snapshot_every={Case: every, CaseNumbers: every}, kept=[timers, self.times])
         self.timers = timers
-        self.reference = ReferenceData(self.repository)
+        self.reference = ReferenceData(self.repository, store.recorder.versions_of)
+        self.numbers = NumberBlocks(self)
 
     # ------------------------------------------------------------ queries
 
@@ -113,27 +151,26 @@ class Cases(BaseApplication):
         case_id: UUID | None = None,
     ) -> Recorded:
         new_id = case_id or uuid4()
+        number = self.numbers.take(ctx)
 
         def decide() -> Changes:
-            numbers = self.find(counter_id(local_date(ctx.now))) or CaseNumbers.open(ctx.now, ctx.actor)
-            number = numbers.issue(now=ctx.now, actor=ctx.actor)
             case = intake.accept(
                 new_id, number=number, channel=channel, category=category, summary=summary, content=content,
                 urgency=urgency, requester=requester, confidential=confidential, unclear=unclear, flags=flags,
                 now=ctx.now, actor=ctx.actor,
             )
-            return Changes(case, others=[numbers])
+            return Changes(case)
 
-        return self.record(ctx, decide, turn=counter_id(local_date(ctx.now)))  # one day's numbers: accepts take turns
+        return self.record(ctx, decide)
 
     def dispatch(
         self, case_id: UUID, *, lead_unit: str, co_units: Sequence[str] = (), working_days: int | None = None,
         response_hours: int | None = None, ctx: Context,
     ) -> Recorded:
-        reference = self.reference
+        reference = self.reference.now()
         return self._on_case(
             case_id, ctx, handling.dispatch, lead_unit=lead_unit, co_units=co_units, working_days=working_days,
-            response_hours=response_hours, registry=reference.registry(), policy=reference.policy(), calendar=reference.calendar(),
+            response_hours=response_hours, registry=reference.registry, policy=reference.policy, calendar=reference.calendar,
         )
 
     def sign(self, case_id: UUID, *, ctx: Context) -> Recorded:
@@ -183,11 +220,11 @@ class Cases(BaseApplication):
         received_at: datetime | None = None,
         ctx: Context,
     ) -> Recorded:
-        reference = self.reference
+        reference = self.reference.now()
         return self._on_case(
             case_id, ctx, supervision.urge, method=method, unit=unit, note=note, due_date=due_date, signed_by=signed_by,
             instruction=instruction, leader=leader, addressee=addressee, received_at=received_at,
-            registry=reference.registry(), calendar=reference.calendar(),
+            registry=reference.registry, calendar=reference.calendar,
         )
 
     def supervise(self, case_id: UUID, *, ground: str, reason: str, ctx: Context) -> Recorded:
@@ -224,10 +261,10 @@ class Cases(BaseApplication):
         )
 
     def redo(self, case_id: UUID, *, reason: str, working_days: int | None = None, ctx: Context) -> Recorded:
-        reference = self.reference
+        reference = self.reference.now()
         return self._on_case(
-            case_id, ctx, revisits.redo, reason=reason, working_days=working_days, policy=reference.policy(),
-            calendar=reference.calendar(),
+            case_id, ctx, revisits.redo, reason=reason, working_days=working_days, policy=reference.policy,
+            calendar=reference.calendar,
         )
 
     def attribute_redo(self, case_id: UUID, *, unit_at_fault: bool, reason: str, ctx: Context) -> Recorded:

@@ -193,19 +193,12 @@ class BaseApplication(Application):
 
     # ----------------------------------------------------------- saving
 
-    def record(self, ctx: Context, decide: Callable[[], Changes], *, turn: object | None = None) -> Recorded:
+    def record(self, ctx: Context, decide: Callable[[], Changes]) -> Recorded:
         """Decide and save, retrying on a concurrent write unless the caller pinned a version.
 
         ``decide`` loads what it needs, checks ``ctx.expected_version`` on its subject (see
-        :meth:`check_version`), lets the aggregates decide, and returns the ``Changes``. A command
-        that writes a hot aggregate names it as ``turn``: such commands take turns in this process.
+        :meth:`check_version`), lets the aggregates decide, and returns the ``Changes``.
         """
-        if turn is None:
-            return self._decide_and_save(ctx, decide)
-        with self.store.turns.of(turn):
-            return self._decide_and_save(ctx, decide)
-
-    def _decide_and_save(self, ctx: Context, decide: Callable[[], Changes]) -> Recorded:
         for attempt in range(MAX_ATTEMPTS):
             changes = decide()
             subject = changes.subject
@@ -225,7 +218,7 @@ class BaseApplication(Application):
                     self.evict([subject])
                     raise VersionMismatch(ctx.expected_version, self.repository.get(subject.id).version) from None
                 self.evict(aggregates)
-                self.store.turns.retries += 1
+                self.store.retries += 1
                 _back_off(attempt)
                 continue
             position = _last_position(recordings) or self.store.head()

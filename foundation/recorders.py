@@ -134,6 +134,16 @@ class CommandRecords:
             rows = Cursor(raw, self.dialect).fetch(text, params, t=self.events_table_name)
         return int(rows[0]["last"] or 0)
 
+    def versions_of(self, ids: Sequence[UUID]) -> dict[UUID, int]:
+        """The current version of each of ``ids`` that has events, in one read of the events' key."""
+        if not ids:
+            return {}
+        keys = [i.hex if self.dialect.kind == "sqlite" else i for i in ids]
+        text = f"SELECT originator_id AS id, MAX(originator_version) AS version FROM {{t}} WHERE originator_id IN ({','.join('?' * len(keys))}) GROUP BY originator_id"
+        with self.datastore.transaction(commit=False) as raw:
+            rows = Cursor(raw, self.dialect).fetch(text, keys, t=self.events_table_name)
+        return {UUID(str(row["id"])): int(row["version"]) for row in rows}
+
     def topics_between(self, after: int, upto: int) -> list[tuple[int, str]]:
         """The position and topic of every event after ``after`` up to ``upto`` (no state: an index read)."""
         if upto <= after:

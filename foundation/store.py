@@ -17,7 +17,7 @@ from uuid import UUID
 from eventsourcing.cryptography import AESCipher
 from eventsourcing.persistence import Cipher, EventStore, Notification
 from eventsourcing.postgres import PostgresFactory
-from eventsourcing.sqlite import SQLiteFactory
+from eventsourcing.sqlite import SQLiteDatastore, SQLiteFactory
 from eventsourcing.utils import Environment
 from psycopg.sql import SQL, Identifier
 
@@ -27,26 +27,6 @@ from foundation.serialization import OrjsonTranscoder, PydanticMapper
 from foundation.sql import Sql
 
 APP_NAME = "hotline"
-
-
-class Turns:
-    """Commands that write one hot aggregate take turns in this process instead of racing to save.
-
-    Accepting a case issues the next number of the day from one aggregate: under many concurrent
-    accepts, optimistic retries would collide again and again (and some would give up). Taking
-    turns per key makes the collisions in one process disappear; between processes the retry
-    remains and rarely fires. Keys are striped over a fixed set of locks (bounded memory).
-    """
-
-    STRIPES = 64
-
-    def __init__(self) -> None:
-        self._locks = [threading.Lock() for _ in range(self.STRIPES)]
-        self.retries = 0
-        """Saves decided again after a concurrent write in this process (``/metrics``: a rising count means contention)."""
-
-    def of(self, key: object) -> threading.Lock:
-        return self._locks[hash(key) % self.STRIPES]
 
 
 @dataclass(frozen=True)
@@ -101,10 +81,11 @@ class Store:
         self.target = config.target
         self.env = Environment(APP_NAME, self._library_env())
         self.bell = Bell()
-        self.turns = Turns()
+        self.retries = 0
+        """Commands decided again after a concurrent write to one of their aggregates (``/metrics``: a rising count means contention)."""
         if self.target.kind == "sqlite":
             _private_sqlite_file(self.target.sqlite_path)
-            self.factory: Any = SQLiteFactory(self.env)
+            self.factory: Any = _sqlite_factory(self.env, self.target.sqlite_path)
             # One writer at a time on SQLite: wait for it as long as PostgreSQL waits for its lock.
             self.factory.datastore.pool.pool_timeout = 30.0
             self.recorder: Any = SQLiteRecorder(
@@ -195,3 +176,27 @@ class Store:
 
     def close(self) -> None:
         self.factory.close()
+
+
+SQLITE_POOL = (16, 48, 30.0)
+"""Connections kept, more opened under load, and seconds a thread waits for one (SQLite).
+
+The library's defaults (5, 10, 5 s) are sized for a few threads: under 16 concurrent commands
+plus the followers, threads queued for a connection and overflow connections were opened and
+closed per request (the bench's 16-client tail). An open SQLite connection costs a file handle
+and its page cache; 16 kept is little, and the 64 at most exceed the HTTP and waiter thread pools.
+"""
+
+
+def _sqlite_factory(env: Environment, path: str) -> SQLiteFactory:
+    """The library's SQLite factory, with its datastore's connection pool sized by ``SQLITE_POOL``."""
+    factory = SQLiteFactory(env)
+    library = factory.datastore
+    kept, more, wait = SQLITE_POOL
+    factory.datastore = SQLiteDatastore(
+        path, lock_timeout=library.pool.lock_timeout, pool_size=kept, max_overflow=more, pool_timeout=wait,
+        single_row_tracking=library.single_row_tracking, originator_id_type=library.originator_id_type,
+    )
+    library.close()
+    return factory
+

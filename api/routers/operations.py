@@ -63,7 +63,7 @@ def metrics(request: Request, services: ServicesDep) -> Response:
         f"hotline_min_position_waiters {waiters.busy}",
         "# HELP hotline_command_retries_total Commands decided again after a concurrent write to the same record.",
         "# TYPE hotline_command_retries_total counter",
-        f"hotline_command_retries_total {services.store.turns.retries}",
+        f"hotline_command_retries_total {services.store.retries}",
     ]
     return PlainTextResponse("\n".join(lines) + "\n", media_type="text/plain; version=0.0.4")
 

@@ -9,8 +9,9 @@ import pytest
 
 from foundation.errors import NotAllowedNow, NotFound, VersionMismatch
 from hotline.bootstrap import bootstrap
-from tests.builders import CENTER, handler
-from tests.conftest import later
+from tests.builders import ADMIN, CENTER, handler
+from cases.numbering import counter_id
+from tests.conftest import START, later
 from tests.world import accept, ctx, seed_units
 
 pytestmark = pytest.mark.storage
@@ -103,6 +104,47 @@ def test_case_numbers_are_unique_and_sequential_per_day_under_concurrency(hotlin
     numbers = sorted(hotline.cases.case(i, CENTER).number for i in ids)
     assert numbers == [f"20260928{n:05d}" for n in range(1, 21)]
     assert accept(hotline, later(1)) and hotline.cases.case(accept(hotline, later(1)), CENTER).number == "2026092900002"
+
+
+def test_each_process_numbers_from_a_block_of_its_own_and_a_stopped_process_leaves_a_gap(settings: Any) -> None:
+    """Accepts do not all write the day's counter: a process reserves 20 numbers at a time (``cases.numbering``)."""
+    first, second = bootstrap(settings), bootstrap(settings)
+    try:
+        seed_units(first)
+
+        def numbers(hotline: Any, n: int) -> list[str]:
+            return [hotline.cases.case(accept(hotline), CENTER).number[-5:] for _ in range(n)]
+
+        assert numbers(first, 3) == ["00001", "00002", "00003"]
+        assert numbers(second, 2) == ["00021", "00022"]
+        assert numbers(first, 1) == ["00004"]
+        counter = first.cases.find(counter_id(START.date()))
+        assert counter is not None and counter.version == 3  # opened, two blocks: not one write per accept
+    finally:
+        first.close()
+        second.close()
+    restarted = bootstrap(settings)
+    try:
+        assert numbers(restarted, 1) == ["00041"]  # the blocks the stopped processes held are never issued
+    finally:
+        restarted.close()
+
+
+def test_reference_data_read_together_follows_a_change_another_process_made(settings: Any) -> None:
+    """A dispatch reads the registry, policy and calendar it kept while their versions stand; a change elsewhere is seen at once."""
+    first, second = bootstrap(settings), bootstrap(settings)
+    try:
+        seed_units(first)
+        first.cases.dispatch(accept(first), lead_unit="U1", co_units=[], working_days=None, response_hours=None, ctx=ctx(CENTER))
+        kept = first.cases.reference.now()
+        assert kept.registry is first.cases.reference.now().registry  # unchanged: the same aggregate, not read again
+        second.admin.register_unit(unit_id="U9", name="unit U9", kind="member", parent_id=None, superior_id=None, ctx=ctx(ADMIN))
+        case_id = accept(first)
+        first.cases.dispatch(case_id, lead_unit="U9", co_units=[], working_days=None, response_hours=None, ctx=ctx(CENTER))
+        assert first.cases.case(case_id, CENTER).lead_units() == ["U9"]
+    finally:
+        first.close()
+        second.close()
 
 
 def test_a_refused_command_leaves_the_cached_case_as_it_was_stored(hotline: Any) -> None:
