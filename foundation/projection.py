@@ -39,6 +39,8 @@ from foundation.sql import Cursor
 from foundation.store import Store
 
 log = logging.getLogger("hotline.followers")
+SHAPES = "view_shapes"
+"""Each read model's ``shape`` as its tables were made."""
 BATCH = 500
 NEAR = 2000
 """A follower at most this many positions behind is waited for by one shared read of the topics in between."""
@@ -58,6 +60,8 @@ class View(TrackingRecorder):
 
     name: str = ""
     tables: tuple[str, ...] = ()
+    shape: str = "1"
+    """The version of the view's tables: change it with them, and the view rebuilds from the log at its next setup."""
 
     def __init__(self, store: Store) -> None:
         self.store = store
@@ -71,16 +75,26 @@ class View(TrackingRecorder):
     def setup(self) -> None:
         """Create the view's tables; a view with no position yet starts from empty tables.
 
-        A view that has recorded no position is new, or new under this name (its shape changed
-        and the view was renamed, or the database predates it): whatever tables it finds under its
-        names are dropped and created again, and it rebuilds from the log.
+        A view that has recorded no position is new, or new under this name, or its ``shape``
+        changed since its tables were made (views made before shapes were kept count as shape
+        "1"): its position is forgotten, whatever tables it finds under its names are dropped and
+        created again, and it rebuilds from the log. The position goes first, so a crash in
+        between still rebuilds.
         """
+        with self.sql.transaction() as cursor:
+            cursor.execute("CREATE TABLE IF NOT EXISTS {t} (name TEXT PRIMARY KEY, shape TEXT NOT NULL)", t=SHAPES)
+        rows = self.sql.query("SELECT shape FROM {t} WHERE name = ?", (self.name,), t=SHAPES)
+        if rows and rows[0]["shape"] != self.shape or not rows and self.shape != "1":
+            log.warning("read model %s changed shape (%s -> %s): it rebuilds from the log", self.name, rows[0]["shape"] if rows else "1", self.shape)
+            self.store.recorder.delete_tracking(self.name)
         with self.sql.transaction() as cursor:
             if not self.tracked():
                 for table in self.tables:
                     cursor.execute("DROP TABLE IF EXISTS {t}", t=table)
             for statement in self.schema():
                 cursor.execute(statement, **{name: name for name in self.tables})
+            cursor.execute("DELETE FROM {t} WHERE name = ?", (self.name,), t=SHAPES)
+            cursor.execute("INSERT INTO {t} (name, shape) VALUES (?, ?)", (self.name, self.shape), t=SHAPES)
 
     @property
     def cursor(self) -> Cursor:

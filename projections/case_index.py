@@ -48,16 +48,20 @@ COLUMNS = (
     "version", "modified_us", "handling_due_us", "response_due_us", "open_urgings",
 )
 JSON_COLUMNS = ("co_units", "grounds", "open_urgings")
+LIST_FILTERS = ("status", "accepted_month", "overdue", "supervised")
+"""The columns ``GET /v1/cases`` filters on (besides the unit, which ``case_units`` serves)."""
 
 
 class CaseIndexView(View):
     name = "case_index"
     tables = ("case_list", "case_units", "case_feedback")
+    shape = "2"
+    """2: ``case_units`` carries the page order (a unit's page is an index range, not a sort of all its cases)."""
 
     def __init__(self, store: Any) -> None:
         super().__init__(store)
         self.rows: dict[str, dict[str, Any]] = {}
-        self.units: list[tuple[str, str]] = []
+        self.units: list[tuple[str, str, int, str]] = []
         self.feedback: list[tuple[Any, ...]] = []
 
     def schema(self) -> list[str]:
@@ -70,8 +74,14 @@ class CaseIndexView(View):
             "accepted_month TEXT NOT NULL, version INTEGER NOT NULL, modified_us BIGINT NOT NULL, "
             "handling_due_us BIGINT, response_due_us BIGINT, open_urgings TEXT NOT NULL)",
             "CREATE INDEX IF NOT EXISTS case_list_accepted ON {case_list} (accepted_us, number)",
+            # One index per filter of GET /v1/cases, each ending in the page order: a page is an index range, not a scan and a sort.
+            *(
+                f"CREATE INDEX IF NOT EXISTS case_list_{column} ON {{case_list}} ({column}, accepted_us, number)"
+                for column in LIST_FILTERS
+            ),
             "CREATE TABLE IF NOT EXISTS {case_units} (case_id TEXT NOT NULL, unit_id TEXT NOT NULL, "
-            "PRIMARY KEY (unit_id, case_id))",
+            "accepted_us BIGINT NOT NULL, number TEXT NOT NULL, PRIMARY KEY (unit_id, case_id))",
+            "CREATE INDEX IF NOT EXISTS case_units_page ON {case_units} (unit_id, accepted_us, number)",
             "CREATE TABLE IF NOT EXISTS {case_feedback} (case_id TEXT NOT NULL, n INTEGER NOT NULL, "
             "unit_id TEXT NOT NULL, superior_id TEXT NOT NULL, note TEXT NOT NULL, at_us BIGINT NOT NULL, "
             "number TEXT NOT NULL, summary TEXT NOT NULL, PRIMARY KEY (case_id, n))",
@@ -108,7 +118,9 @@ class CaseIndexView(View):
             [[_column(row, c) for c in COLUMNS] for row in self.rows.values()],
             t="case_list",
         )
-        self.cursor.executemany("INSERT INTO {t} (case_id, unit_id) VALUES (?, ?) ON CONFLICT DO NOTHING", self.units, t="case_units")
+        self.cursor.executemany(
+            "INSERT INTO {t} (case_id, unit_id, accepted_us, number) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING", self.units, t="case_units"
+        )
         self.cursor.executemany("INSERT INTO {t} VALUES (?,?,?,?,?,?,?,?) ON CONFLICT DO NOTHING", self.feedback, t="case_feedback")
 
     def forget(self) -> None:
@@ -123,10 +135,19 @@ class CaseIndexView(View):
 
     def list(self, where: ListFilter, *, page_size: int, page_token: str | None) -> tuple[list[dict[str, Any]], str | None]:
         """Newest accepted first (then highest number), filtered, one page; the token is the last row's sort key."""
+        sql, params = self.list_query(where, page_size=page_size, page_token=page_token)
+        rows = self.sql.query(sql, params, c="case_list", u="case_units")
+        more = len(rows) > page_size
+        rows = rows[:page_size]
+        token = encode_page(rows[-1]["accepted_us"], rows[-1]["number"]) if more and rows else None
+        return [_item(row) for row in rows], token
+
+    def list_query(self, where: ListFilter, *, page_size: int, page_token: str | None) -> tuple[str, list[Any]]:
+        """The statement of one page (``{c}``, ``{u}``: the tables), and its parameters (tests read its plan)."""
         clauses, params = [], []
-        join = ""
+        join, order = "", "c"  # a unit's page is read in the order of its own index (case_units_page)
         if where.unit is not None:
-            join = " JOIN {u} u ON u.case_id = c.case_id AND u.unit_id = ?"
+            join, order = " JOIN {u} u ON u.case_id = c.case_id AND u.unit_id = ?", "u"
             params.append(where.unit)
         for column, value in (("status", where.status), ("accepted_month", where.month)):
             if value is not None:
@@ -138,17 +159,13 @@ class CaseIndexView(View):
                 params.append(int(flag))
         if page_token:
             accepted_us, number = decode_page(page_token, int, str)
-            clauses.append("(c.accepted_us < ? OR (c.accepted_us = ? AND c.number < ?))")
+            clauses.append(f"({order}.accepted_us < ? OR ({order}.accepted_us = ? AND {order}.number < ?))")
             params += [accepted_us, accepted_us, number]
         sql = "SELECT c.* FROM {c} c" + join
         if clauses:
             sql += " WHERE " + " AND ".join(clauses)
-        sql += " ORDER BY c.accepted_us DESC, c.number DESC LIMIT ?"
-        rows = self.sql.query(sql, [*params, page_size + 1], c="case_list", u="case_units")
-        more = len(rows) > page_size
-        rows = rows[:page_size]
-        token = encode_page(rows[-1]["accepted_us"], rows[-1]["number"]) if more and rows else None
-        return [_item(row) for row in rows], token
+        sql += f" ORDER BY {order}.accepted_us DESC, {order}.number DESC LIMIT ?"
+        return sql, [*params, page_size + 1]
 
     def scope(self, scope: SpotScope) -> tuple[list[str], int]:
         """The ids of the cases in a spot check's scope, sorted, and the position of this index they were read at."""
@@ -251,7 +268,8 @@ class CaseIndex(SqlProjection):
     @process_event.register
     def _dispatched(self, event: Dispatched, tracking: Tracking) -> None:
         self._new_round(event, event.handling_round, "dispatched")
-        self.view.units += [(str(event.originator_id), unit) for unit in event.handling_round.units]
+        row = self._row(event)
+        self.view.units += [(row["case_id"], unit, row["accepted_us"], row["number"]) for unit in event.handling_round.units]
 
     @process_event.register
     def _redo(self, event: RedoOrdered, tracking: Tracking) -> None:

@@ -121,3 +121,30 @@ def test_a_second_process_index_catches_up_from_the_log(settings: Any) -> None:
         assert [i["id"] for i in items] == [str(case_id)]
     finally:
         reader.close()
+
+
+def test_an_index_made_in_an_older_shape_rebuilds_itself_at_start(settings: Any) -> None:
+    """Tables made before ``case_units`` carried the page order (shape 1, no shape kept) are remade from the log."""
+    first = bootstrap(settings)
+    try:
+        seed_units(first)
+        case_id = accept(first)
+        first.cases.dispatch(case_id, lead_unit="U1", co_units=[], working_days=None, response_hours=None, ctx=ctx(CENTER))
+        first.followers.catch_up()
+        with first.store.sql.transaction() as cursor:  # the database as an earlier release left it
+            cursor.execute("DROP TABLE {t}", t="case_units")
+            cursor.execute("CREATE TABLE {t} (case_id TEXT NOT NULL, unit_id TEXT NOT NULL, PRIMARY KEY (unit_id, case_id))", t="case_units")
+            cursor.execute("INSERT INTO {t} VALUES (?, ?)", (str(case_id), "U1"), t="case_units")
+            cursor.execute("DELETE FROM {t}", t="view_shapes")
+    finally:
+        first.close()
+    again = bootstrap(settings)
+    try:
+        again.followers.catch_up()
+        listed, _ = again.index.list(ListFilter(unit="U1"), page_size=10, page_token=None)
+        assert [item["id"] for item in listed] == [str(case_id)]
+        again.cases.dispatch(accept(again), lead_unit="U1", co_units=[], working_days=None, response_hours=None, ctx=ctx(CENTER))
+        again.followers.catch_up()
+        assert len(again.index.list(ListFilter(unit="U1"), page_size=10, page_token=None)[0]) == 2
+    finally:
+        again.close()
