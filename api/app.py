@@ -18,6 +18,7 @@ from api import problems
 from api.deps import Waiters, command, current_actor, printable_parameters, wait_for_position
 from api.routers import audit, case_actions, cases, findings, operations, reference, reports, spot_checks, supervision
 from api.services import Services
+from foundation.actors import ROLES
 
 DESCRIPTION = """
 Supervision and accountability for the Ganzhou 12345 government-service hotline, under the
@@ -80,6 +81,17 @@ ROUTERS = (operations.router, reference.router, cases.router, case_actions.route
 def api_routes() -> list[APIRoute]:
     """Every route of the API (what the access matrix and the OpenAPI problem declarations read)."""
     return [route for router in ROUTERS for route in router.routes if isinstance(route, APIRoute)]
+
+
+def route_roles(method: str, path: str) -> frozenset[str]:
+    """The roles the API route ``method path`` lets through (its ``roles()`` dependency), for other adapters to enforce alike.
+
+    The console's forms act through the same application calls as these routes; they take the
+    rule from here so the two edges cannot drift apart. A route without a role check: every role.
+    """
+    route = next(r for r in api_routes() if r.path_format == path and method in r.methods)
+    allowed = [call.allowed for call in problems.dependency_calls(route.dependant) if hasattr(call, "allowed")]
+    return frozenset.intersection(*allowed) if allowed else frozenset(ROLES)
 
 
 def _declare_problems(app: FastAPI) -> None:

@@ -183,16 +183,17 @@ HEADERS = {
 }
 
 
-def _calls(dependant: Any) -> set[Any]:
+def dependency_calls(dependant: Any) -> set[Any]:
+    """Every callable a route depends on, however deep."""
     calls = {dependant.call}
     for sub in dependant.dependencies:
-        calls |= _calls(sub)
+        calls |= dependency_calls(sub)
     return calls
 
 
 def problem_statuses(route: Any, *, authenticates: Any, waits: Any, commands: Any) -> set[int]:
     """The problem statuses a route can answer, read from what it depends on and what it takes."""
-    calls = _calls(route.dependant)
+    calls = dependency_calls(route.dependant)
     statuses: set[int] = set()
     dependant = route.dependant
     params = [*dependant.query_params, *dependant.path_params, *dependant.header_params]

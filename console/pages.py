@@ -21,6 +21,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from accountability.clauses import CLAUSE_TEXT, CLAUSES
+from api.app import route_roles
 from api.auth import actor_from
 from api.dossier import dossier_zip, present_dossier
 from api.presenters import present_case, present_finding, present_history
@@ -247,7 +248,7 @@ async def urge(request: Request, case_id: str) -> Response:
     form = await form_of(request)
     return _act(request, case_id, form, lambda services, uuid, ctx: services.cases.urge(
         uuid, method=form.get("method", ""), unit=form.get("unit", ""), note=form.get("note", ""), ctx=ctx
-    ), done="已督办")
+    ), done="已督办", api="/v1/cases/{case_id}/urgings")
 
 
 @router.post("/cases/{case_id}/returns/{number}/decision")
@@ -255,7 +256,7 @@ async def decide_return(request: Request, case_id: str, number: int) -> Response
     form = await form_of(request)
     return _act(request, case_id, form, lambda services, uuid, ctx: services.cases.decide_return(
         uuid, number, accepted=form.get("accepted") == "yes", reason=form.get("reason", ""), ctx=ctx
-    ), done="已审核退回")
+    ), done="已审核退回", api="/v1/cases/{case_id}/returns/{n}/decision")
 
 
 @router.post("/cases/{case_id}/justifications/{number}/decision")
@@ -263,11 +264,12 @@ async def decide_justification(request: Request, case_id: str, number: int) -> R
     form = await form_of(request)
     return _act(request, case_id, form, lambda services, uuid, ctx: services.cases.decide_justification(
         uuid, number, accepted=form.get("accepted") == "yes", reason=form.get("reason", ""), ctx=ctx
-    ), done="已审核正当理由")
+    ), done="已审核正当理由", api="/v1/cases/{case_id}/justifications/{n}/decision")
 
 
-def _act(request: Request, case_id: str, form: dict[str, str], call: Callable[..., Any], *, done: str) -> Response:
-    """A form on a case page: CSRF checked, one application call, back to the page with the outcome in words."""
+def _act(request: Request, case_id: str, form: dict[str, str], call: Callable[..., Any], *, done: str, api: str) -> Response:
+    """A form on a case page: CSRF checked, the roles of the API route ``api`` (the same act), one application call,
+    back to the page with the outcome in words."""
     try:
         actor = signed_in(request)
     except SignedOut:
@@ -275,6 +277,9 @@ def _act(request: Request, case_id: str, form: dict[str, str], call: Callable[..
     back = f"/console/cases/{quote(case_id)}"
     if not sessions_of(request).check_csrf(request, form.get("csrf", "")):
         return render(request, "error.html", 403, message="表单校验失败（CSRF），请刷新页面后重试", actor=actor)
+    allowed = route_roles("POST", api)
+    if not allowed.intersection(actor.roles):
+        return render(request, "error.html", 403, message=f"无权执行此操作：需要以下角色之一：{'、'.join(sorted(allowed))}", actor=actor)
     services = services_of(request)
     try:
         call(services, _uuid(case_id), Context(actor=actor, now=services.clock.now()))
@@ -434,6 +439,12 @@ def _format(fmt: str) -> str:
     if fmt not in ("html", "csv", "xlsx"):
         raise InvalidInput("format", "html, csv or xlsx")
     return fmt
+
+
+@router.get("/units/{unit_id}")
+def unit_page(request: Request, unit_id: str) -> Response:
+    """A unit's page is its scorecard for this month (which links to its findings); visibility is the scorecard's."""
+    return RedirectResponse(f"/console/units/{quote(unit_id, safe='')}/scorecard", status_code=303)
 
 
 @router.get("/units/{unit_id}/scorecard")

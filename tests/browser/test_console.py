@@ -193,7 +193,7 @@ def test_the_monthly_report_page_shows_the_json_reports_figures(service: Any, br
         ("/console/assessment/2026", "assessment", "考核"),
         ("/console/findings", "findings", "问责"),
         ("/console/audit", "audit", "完整性"),
-        ("/console/units/U1/scorecard?period=2026-09", "scorecard", "U1"),
+        ("/console/units/U1", "scorecard", "成绩单"),
     ):
         answer = page.goto(f"{base}{path}")
         assert answer.status == 200 and heading in page.inner_text("body"), path
