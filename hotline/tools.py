@@ -103,6 +103,7 @@ def _rebuild(settings: Settings, name: str | None, batch: int) -> int:
                 bar.update(head - position)
             while runner.step():  # what was recorded while it rebuilt
                 pass
+            view.index()  # built without its secondary indexes: now they are made once
             seconds = time.monotonic() - started
             print(f"{runner.name}: {handled} events to position {head} in {seconds:.1f}s ({handled / max(seconds, 1e-9):.0f} events/s)")
     finally:

@@ -20,6 +20,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import lru_cache
 from typing import Any
 
 from foundation.clock import TZ
@@ -168,7 +169,14 @@ def rate(figures: dict[str, int], key: str) -> dict[str, Any]:
 
 
 def month_of_us(us: int) -> str:
-    return datetime.fromtimestamp(us / 1_000_000, tz=TZ).strftime("%Y-%m")
+    """The month (Asia/Shanghai) of an instant in microseconds: that of its hour, remembered per hour
+    (the offset is a whole number of hours, so an hour never straddles two months)."""
+    return _month_of_hour(us // 3_600_000_000)
+
+
+@lru_cache(maxsize=65536)
+def _month_of_hour(hour: int) -> str:
+    return datetime.fromtimestamp(hour * 3600, tz=TZ).strftime("%Y-%m")
 
 
 def month_of_day(day: str) -> str:
