@@ -419,7 +419,9 @@ def _monthly_report(request: Request, actor: Actor, *, month: str, fmt: str) -> 
         raise NotFound("report", month)
     services = services_of(request)
     report = services.reports.monthly(month)
-    return report_response(report, monthly_document(report), _format(fmt), services.clock.now().isoformat(timespec="seconds"))
+    return report_response(
+        report, monthly_document(report), _format(fmt), services.clock.now().isoformat(timespec="seconds"), back=("/console/reports", "← 返回报表")
+    )
 
 
 @router.get("/assessment/{year}")
@@ -432,7 +434,9 @@ def _assessment_report(request: Request, actor: Actor, *, year: str, fmt: str) -
         raise NotFound("assessment", year)
     services = services_of(request)
     report = services.reports.assessment(year)
-    return report_response(report, assessment_document(report), _format(fmt), services.clock.now().isoformat(timespec="seconds"))
+    return report_response(
+        report, assessment_document(report), _format(fmt), services.clock.now().isoformat(timespec="seconds"), back=("/console/reports", "← 返回报表")
+    )
 
 
 def _format(fmt: str) -> str:

@@ -30,11 +30,13 @@ dl dt { font-weight: bold; margin-top: 6px; } dl dd { margin-left: 1.5em; }
 """
 
 
-def to_html(document: Document, *, generated: str) -> bytes:
+def to_html(document: Document, *, generated: str, back: tuple[str, str] | None = None) -> bytes:
+    """The printable page; ``back`` (address, words) adds a link to where the reader came from (not printed)."""
     parts = [
         "<!DOCTYPE html>",
         '<html lang="zh-CN"><head><meta charset="utf-8">',
-        f"<title>{escape(document.title)}</title><style>{STYLE}</style></head><body>",
+        f"<title>{escape(document.title)}</title><style>{STYLE} @media print {{ nav {{ display: none; }} }}</style></head><body>",
+        *([f'<nav><a id="back" href="{escape(back[0])}">{escape(back[1])}</a></nav>'] if back else []),
         f"<h1>{escape(document.title)}</h1>",
         f'<p class="subtitle">{escape(document.subtitle)}<br>生成时间：{escape(generated)}</p>',
     ]

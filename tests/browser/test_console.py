@@ -188,6 +188,9 @@ def test_the_monthly_report_page_shows_the_json_reports_figures(service: Any, br
             compared += 1
     assert compared and shown[("U1", "dispatched")] == "2" and shown[("U1", "urgings")] == "1"
     shot(page, "monthly-report", request)
+    page.click("#back")  # the printable page leads back into the console
+    page.wait_for_load_state()
+    assert page.url.endswith("/console/reports")
     for path, name, heading in (
         ("/console/reports", "reports", "报表"),
         ("/console/assessment/2026", "assessment", "考核"),
