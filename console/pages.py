@@ -36,7 +36,7 @@ from foundation.errors import DomainError, Forbidden, InvalidInput, NotAllowedNo
 from projections.figures import FIGURES, RATES, SCORECARD_FIGURES
 from projections.findings_index import FindingFilter
 from projections.pages import ListFilter
-from replay.timeline import STATUS_LABELS, VALUE_LABELS, article_zh, entry
+from replay.timeline import STATUS_LABELS, VALUE_LABELS, article_zh, entry, system_text_zh
 
 TEMPLATES = Environment(loader=FileSystemLoader(Path(__file__).parent / "templates"), autoescape=select_autoescape(["html"]))
 OVERSIGHT = ("center", "city_gov", "discipline", "auditor", "admin")
@@ -49,7 +49,7 @@ FINDING_STATUS = {
 }
 TEMPLATES.globals.update(
     status_zh=STATUS_LABELS, finding_status_zh=FINDING_STATUS, urgency_zh=VALUE_LABELS["urgency"], method_zh=VALUE_LABELS["method"],
-    clause_text=CLAUSE_TEXT, article_zh=article_zh,
+    clause_text=CLAUSE_TEXT, article_zh=article_zh, system_zh=system_text_zh,
 )
 
 router = APIRouter(prefix="/console", include_in_schema=False)

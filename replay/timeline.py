@@ -138,6 +138,67 @@ def _when(value: Any) -> str:
     return str(value)
 
 
+GROUND_ZH = {
+    "dispatched, instructed, assigned or answered by a city leader": "领导调度、批示、交办或接听的事项",
+    "a key, difficult or hot issue raised by the public": "群众反映的重点、难点、热点事项",
+    "overdue and not finished": "逾期未办结的事项",
+    "still unsatisfied after a redo, by the handling unit's fault": "发回重办后诉求人仍不满意，经认定确属于承办单位原因的事项",
+    "other need for supervision": "其他需要督办的事项",
+}
+"""Art. 6's grounds as the system records them (``cases.grounds.GROUND_TEXT``), in the measures' words."""
+
+FLAG_ZH = {"leader_involved": "领导关注", "key": "重点", "difficult": "难点", "hot": "热点"}
+ACT_ZH = {"dispatch": "派单", "redo": "发回重办"}
+_DATE = r"(\d{4}-\d{2}-\d{2})"
+
+
+def _source_zh(source: str) -> str:
+    """Where a number of working days or hours came from (``cases.policy``, ``cases.handling``)."""
+    if source.startswith("set at "):
+        return f"{ACT_ZH.get(source[7:], source[7:])}时指定"
+    if source == "deadline policy default":
+        return "时限政策默认值"
+    found = re.fullmatch(r"deadline policy, category '([^']*)'(?:, (\w+))?", source)
+    if found:
+        urgency = f"，{VALUE_LABELS['urgency'].get(found[2], found[2])}" if found[2] else ""
+        return f"时限政策，类别“{found[1]}”{urgency}"
+    return source
+
+
+_SYSTEM_TEXTS: list[tuple[re.Pattern[str], Any]] = [
+    (re.compile(rf"(\d+) working days from (\w+) on {_DATE} \((.+)\)"),
+     lambda m: f"自{m[3]}{ACT_ZH.get(m[2], m[2])}起{m[1]}个工作日（{_source_zh(m[4])}）"),
+    (re.compile(rf"extended by (\d+) working days \(extension request (\d+) approved on {_DATE}\)"),
+     lambda m: f"延长{m[1]}个工作日（第{m[2]}次延期申请，{m[3]}批准）"),
+    (re.compile(rf"Art\. (\d+\(\d+\)): finish within 2 working days of receipt on {_DATE}"),
+     lambda m: f"{article_zh(m[1])}：自{m[2]}收到起2个工作日内办结"),
+    (re.compile(r"(\d+) working days \(Art\. (\d+\(\d+\))\)"), lambda m: f"{m[1]}个工作日（{article_zh(m[2])}）"),
+    (re.compile(r"emergency response within (\d+) hours of dispatch \((.+)\)"), lambda m: f"派单后{m[1]}小时内响应（{_source_zh(m[2])}）"),
+    (re.compile(r"Art\. (\d+\(\d+\))"), lambda m: article_zh(m[1])),
+    (re.compile(rf"handling deadline {_DATE} lapsed before the reply"), lambda m: f"办理时限{m[1]}届满仍未回复"),
+    (re.compile(r"flagged '(\w+)' at acceptance: (.+)"), lambda m: f"受理时标记为“{FLAG_ZH.get(m[1], m[1])}”：{GROUND_ZH.get(m[2], m[2])}"),
+    (re.compile(r"leader dispatch: (.*)"), lambda m: f"领导调度：{m[1]}"),
+    (re.compile(r"still unsatisfied after redo, attributed to (\S+): (.*)"), lambda m: f"发回重办后仍不满意，认定为{m[1]}的原因：{m[2]}"),
+    (re.compile(r"re-dispatched by the center"), lambda m: "热线中心已重新派单"),
+    (re.compile("|".join(re.escape(text) for text in GROUND_ZH)), lambda m: GROUND_ZH[m[0]]),
+]
+
+
+def system_text_zh(text: str) -> str:
+    """A text the system wrote in English into an event (how a deadline was counted, why a case is
+    supervised), in Chinese; each part separated by "; " is read on its own, and anything else
+    (what a person wrote) is left as it is."""
+    parts = []
+    for part in text.split("; "):
+        for pattern, render in _SYSTEM_TEXTS:
+            found = pattern.fullmatch(part)
+            if found:
+                part = render(found)
+                break
+        parts.append(part)
+    return "；".join(parts) if len(parts) > 1 else parts[0]
+
+
 def _fields(data: Any, found: dict[str, Any]) -> None:
     """The labelled fields of an event's data, looking into nested values (first occurrence wins)."""
     if isinstance(data, list):
@@ -166,6 +227,8 @@ def _value(key: str, value: Any) -> str:
         return "、".join(str(v) for v in value)
     if key in ("at", "due_at"):
         return _when(value)
+    if key in ("rule", "reason") and isinstance(value, str):
+        return system_text_zh(value)
     return VALUE_LABELS.get(key, {}).get(str(value), str(value))
 
 
