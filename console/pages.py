@@ -42,6 +42,8 @@ TEMPLATES = Environment(loader=FileSystemLoader(Path(__file__).parent / "templat
 OVERSIGHT = ("center", "city_gov", "discipline", "auditor", "admin")
 MONTH = re.compile(r"^20\d\d-(0[1-9]|1[0-2])$")
 YEAR = re.compile(r"^20\d\d$")
+WORKLIST_PAGE = 200
+"""Cases a worklist page shows in each of its lists."""
 PERIOD = re.compile(r"^20\d\d(-(0[1-9]|1[0-2]))?$")
 FINDING_STATUS = {
     "candidate": "待认定", "confirmed": "已认定", "dismissed": "不予认定", "withdrawn": "已撤回", "sanctioned": "已问责",
@@ -176,20 +178,25 @@ def page(handler: Callable[..., Response]) -> Callable[..., Response]:
 
 
 @router.get("/worklist")
-def worklist(request: Request, unit: str = "", status: str = "", overdue: str = "", sort: str = "deadline") -> Response:
-    return page(_worklist)(request, unit=unit, status=status, overdue=overdue, sort=sort)
+def worklist(
+    request: Request, unit: str = "", status: str = "", overdue: str = "", sort: str = "deadline", page_token: str = "", cases_page: str = ""
+) -> Response:
+    return page(_worklist)(request, unit=unit, status=status, overdue=overdue, sort=sort, page_token=page_token, cases_page=cases_page)
 
 
-def _worklist(request: Request, actor: Actor, *, unit: str, status: str, overdue: str, sort: str) -> Response:
+def _worklist(
+    request: Request, actor: Actor, *, unit: str, status: str, overdue: str, sort: str, page_token: str, cases_page: str
+) -> Response:
+    """The supervision worklist, 200 cases a page (most urgent first), and the case search, 200 a page; both page on."""
     if not actor.has("center", "city_gov"):
         raise Forbidden("督办工作台供热线中心和市政府使用")
     services = services_of(request)
-    supervised, _ = services.index.worklist(page_size=200, page_token=None)
+    supervised, next_supervised = services.index.worklist(page_size=WORKLIST_PAGE, page_token=page_token or None)
     now = services.clock.now()
     today = now.date()
     due_soon = [c for c in supervised if c["next_deadline_at"] and c["next_deadline_at"].date() <= today + timedelta(days=1)]
     where = ListFilter(unit=unit or None, status=status or None, overdue={"yes": True, "no": False}.get(overdue))
-    cases, _ = services.index.list(where, page_size=200, page_token=None)
+    cases, next_cases = services.index.list(where, page_size=WORKLIST_PAGE, page_token=cases_page or None)
     key = {
         "deadline": lambda c: (c["next_deadline_at"] is None, c["next_deadline_at"] or now),
         "number": lambda c: c["number"],
@@ -198,6 +205,7 @@ def _worklist(request: Request, actor: Actor, *, unit: str, status: str, overdue
     return render(
         request, "worklist.html", actor=actor, supervised=sorted(supervised, key=key), due_soon=due_soon, cases=cases,
         filters={"unit": unit, "status": status, "overdue": overdue, "sort": sort}, units=services.admin.units(), now=now,
+        next_supervised=next_supervised, next_cases=next_cases, paged=bool(page_token or cases_page),
     )
 
 
