@@ -99,7 +99,7 @@ def _evaluate(
 
 def _rule(store: Store, finding: Finding, histories: dict[UUID, list[tuple[int, Any]]], position: int) -> dict[str, Any]:
     if finding.key is None or finding.clause not in RULE_CLAUSES:
-        return {"evaluated": False, "holds": finding.status not in ("dismissed", "withdrawn"), "explanation": "raised by hand; no rule to run again"}
+        return {"evaluated": False, "holds": finding.status not in ("dismissed", "withdrawn"), "explanation": "人工提出的问责事项，无可重新运行的规则"}
     if finding.clause == "11(2)":
         return _rule_11_2(store, finding, position)
     for events in histories.values():
@@ -113,12 +113,12 @@ def _rule(store: Store, finding: Finding, histories: dict[UUID, list[tuple[int, 
         withdrawal = next((w for w in evaluation.withdrawals if w.key == finding.key), None)
         if withdrawal is not None:
             return {"evaluated": True, "holds": False, "explanation": withdrawal.reason}
-    return {"evaluated": True, "holds": False, "explanation": "the rule does not find this on the history as it stood"}
+    return {"evaluated": True, "holds": False, "explanation": "按当时的办件记录，规则不认定此事项"}
 
 
 def _rule_11_2(store: Store, finding: Finding, position: int) -> dict[str, Any]:
     if finding.period is None:
-        return {"evaluated": False, "holds": False, "explanation": "an Art. 11(2) finding without its month"}
+        return {"evaluated": False, "holds": False, "explanation": "第十一条第（二）项事项缺少统计月份"}
     events = store.positioned_events(tally_id(finding.subject.unit, finding.period))
     tally = replayed(events, version_at_position(events, position))
     facts = tally.facts.values() if isinstance(tally, OverdueTally) else []

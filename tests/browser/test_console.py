@@ -7,6 +7,7 @@ what ``GET /v1/cases/{id}?as_of=`` answers. A screenshot of each page goes to ``
 
 from __future__ import annotations
 
+import re
 import shutil
 import socket
 import threading
@@ -191,6 +192,20 @@ def test_the_monthly_report_page_shows_the_json_reports_figures(service: Any, br
     page.click("#back")  # the printable page leads back into the console
     page.wait_for_load_state()
     assert page.url.endswith("/console/reports")
+    center = {"Authorization": f"Bearer {token('center', 'C', 'center-1')}"}
+    version = httpx.get(f"{base}/v1/cases/{cases['mine']}", headers=center).json()["version"]
+    raised = httpx.post(f"{base}/v1/findings", headers=center, json={
+        "clause": "11(7)", "subject": {"unit": "U1"}, "basis": [{"case_id": str(cases["mine"]), "version": version}], "description": "办件答复敷衍（浏览器测试）",
+    })
+    assert raised.status_code == 201, raised.text
+    page.goto(f"{base}/console/findings/{raised.json()['id']}")
+    shown = page.inner_text("main")
+    assert "办件答复敷衍" in shown and "人工提出的问责事项" in shown
+    assert not re.search(r"\b(raised|rule|hand)\b", shown), shown  # a finding's page reads in Chinese
+    shot(page, "finding", request)
+    with page.expect_download() as download:
+        page.click("#dossier")
+    assert download.value.suggested_filename == f"dossier-{raised.json()['id']}.zip"
     for path, name, heading in (
         ("/console/reports", "reports", "报表"),
         ("/console/assessment/2026", "assessment", "考核"),
