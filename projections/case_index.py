@@ -187,25 +187,40 @@ class CaseIndexView(View):
                 return ids, before
 
     def worklist(self, *, page_size: int, page_token: str | None) -> tuple[list[dict[str, Any]], str | None]:
-        """Open cases that must be supervised or have unmet supervision, most urgent first."""
-        offset = decode_page(page_token, int)[0] if page_token else 0
+        """Open cases that must be supervised or have unmet supervision, most urgent first.
+
+        Keyset pages: the token is the last row's sort key, so a case that changes between two
+        pages is neither shown twice nor skipped because the others moved.
+        """
+        key = "(-unmet_supervision, CASE WHEN next_deadline_us IS NULL THEN 1 ELSE 0 END, COALESCE(next_deadline_us, 0), accepted_us, case_id)"
+        after, params = "", []
+        if page_token:
+            after, params = f" AND {key} > (?, ?, ?, ?, ?)", list(decode_page(page_token, int, int, int, int, str))
         rows = self.sql.query(
-            "SELECT * FROM {c} WHERE status <> 'closed' AND (supervised = 1 OR unmet_supervision > 0) "
-            "ORDER BY unmet_supervision DESC, CASE WHEN next_deadline_us IS NULL THEN 1 ELSE 0 END, "
-            "next_deadline_us, accepted_us, case_id LIMIT ? OFFSET ?",
-            (page_size + 1, offset),
+            "SELECT * FROM {c} WHERE status <> 'closed' AND (supervised = 1 OR unmet_supervision > 0)" + after + f" ORDER BY {key[1:-1]} LIMIT ?",
+            (*params, page_size + 1),
             c="case_list",
         )
         more = len(rows) > page_size
-        return [_item(row) for row in rows[:page_size]], (encode_page(offset + page_size) if more else None)
+        rows = rows[:page_size]
+        token = None
+        if more and rows:
+            last = rows[-1]
+            deadline = last["next_deadline_us"]
+            token = encode_page(-last["unmet_supervision"], int(deadline is None), deadline or 0, last["accepted_us"], last["case_id"])
+        return [_item(row) for row in rows], token
 
     def feedback_for(self, superior: str | None, *, page_size: int, page_token: str | None) -> tuple[list[dict[str, Any]], str | None]:
         """Art. 17 feedback on non-member units' cases, for their superior units (newest first)."""
-        offset = decode_page(page_token, int)[0] if page_token else 0
-        where, params = ("WHERE superior_id = ? ", [superior]) if superior else ("", [])
+        clauses, params = (["superior_id = ?"], [superior]) if superior else ([], [])
+        if page_token:  # keyset: after the last row served, newest first
+            at_us, case_id, n = decode_page(page_token, int, str, int)
+            clauses.append("(at_us < ? OR (at_us = ? AND (case_id > ? OR (case_id = ? AND n > ?))))")
+            params += [at_us, at_us, case_id, case_id, n]
+        where = ("WHERE " + " AND ".join(clauses) + " ") if clauses else ""
         rows = self.sql.query(
-            "SELECT * FROM {f} " + where + "ORDER BY at_us DESC, case_id, n LIMIT ? OFFSET ?",
-            (*params, page_size + 1, offset),
+            "SELECT * FROM {f} " + where + "ORDER BY at_us DESC, case_id, n LIMIT ?",
+            (*params, page_size + 1),
             f="case_feedback",
         )
         items = [
@@ -222,7 +237,8 @@ class CaseIndexView(View):
             }
             for row in rows[:page_size]
         ]
-        return items, (encode_page(offset + page_size) if len(rows) > page_size else None)
+        last = rows[page_size - 1] if len(rows) > page_size else None
+        return items, (encode_page(last["at_us"], last["case_id"], last["n"]) if last else None)
 
 
 class CaseIndex(SqlProjection):

@@ -41,3 +41,22 @@ def test_a_history_pages_in_version_order(api: Api) -> None:
     assert [e for page in pages for e in page] == whole["items"]
     assert [e["version"] for e in whole["items"]] == list(range(1, len(whole["items"]) + 1))
     assert api.get(f"/v1/cases/{case_id}/history", params={"page_size": 501}).status_code == 422
+
+
+def test_the_supervision_worklist_pages_by_key_so_a_case_supervised_meanwhile_repeats_nothing(api: Api) -> None:
+    """A case that becomes more urgent between two pages must not push an already served case onto the next page."""
+    supervised = []
+    for _ in range(3):
+        case_id = api.new_case()["id"]
+        api.act(case_id, "dispatch", {"lead_unit": "U1"})
+        api.act(case_id, "supervision", {"ground": "6(5)", "reason": "关注"})
+        supervised.append(case_id)
+    first = api.fresh("/v1/supervision/worklist", page_size=2).json()
+    assert len(first["items"]) == 2 and first["next_page_token"]
+    urgent = api.new_case()["id"]  # a shorter deadline: it sorts before every case already served
+    api.act(urgent, "dispatch", {"lead_unit": "U1", "working_days": 1})
+    api.act(urgent, "supervision", {"ground": "6(5)", "reason": "紧急"})
+    rest = api.fresh("/v1/supervision/worklist", page_size=2, page_token=first["next_page_token"]).json()
+    served = [item["id"] for item in first["items"]] + [item["id"] for item in rest["items"]]
+    assert len(served) == len(set(served)), "a case served twice"
+    assert set(supervised) <= set(served) and urgent not in served  # it came in before the cursor: the next pass shows it
