@@ -79,13 +79,14 @@ class Reports:
             raise InvalidInput("explain", f"unknown figure; figures: {', '.join(FIGURES)}")
         units = self.view.unit_table()
         self._visible(unit_id, actor, units)
-        offset = decode_page(page_token, int)[0] if page_token else 0
-        items = self.view.facts(figure, months_of(period), units=[unit_id], offset=offset, limit=page_size + 1)
+        after = tuple(decode_page(page_token, int, str, str)) if page_token else None
+        found = self.view.facts(figure, months_of(period), units=[unit_id], after=after, limit=page_size + 1)  # type: ignore[arg-type]
         total = self.view.totals(months_of(period), units=[unit_id]).get((unit_id, ""), {}).get(figure, 0)
-        more = len(items) > page_size
+        more = len(found) > page_size
         return {
             "unit": unit_id, "period": period, "figure": figure, "label": FIGURES[figure].label, "means": FIGURES[figure].means,
-            "count": total, "items": items[:page_size], "next_page_token": encode_page(offset + page_size) if more else None,
+            "count": total, "items": [item for item, _ in found[:page_size]],
+            "next_page_token": encode_page(*found[page_size - 1][1]) if more else None,
         }
 
     def _visible(self, unit_id: str, actor: Actor, units: dict[str, dict[str, Any]]) -> dict[str, Any]:

@@ -232,20 +232,24 @@ class ScorecardView(View):
         return found
 
     def facts(
-        self, figure: str, months: tuple[str, str], *, units: Iterable[str] | None, offset: int = 0, limit: int = 500
-    ) -> list[dict[str, Any]]:
-        """The facts behind a figure (what ``?explain=`` lists), oldest first."""
+        self, figure: str, months: tuple[str, str], *, units: Iterable[str] | None, after: tuple[int, str, str] | None = None, limit: int = 500
+    ) -> list[tuple[dict[str, Any], tuple[int, str, str]]]:
+        """The facts behind a figure (what ``?explain=`` lists), oldest first, each with its sort key
+        (pages start ``after`` the key of the last fact served)."""
         clauses, params = ["f.figure = ?", "f.month BETWEEN ? AND ?"], [figure, *months]
+        if after is not None:
+            clauses.append("(f.at_us > ? OR (f.at_us = ? AND (f.entity > ? OR (f.entity = ? AND f.fact > ?))))")
+            params += [after[0], after[0], after[1], after[1], after[2]]
         if units is not None:
             units = list(units)
             clauses.append(f"f.unit IN ({','.join('?' * len(units))})" if units else "1 = 0")
             params += units
         rows = self.sql.query(
             "SELECT f.*, e.kind, e.number, e.summary FROM {f} f JOIN {e} e ON e.id = f.entity WHERE "
-            + " AND ".join(clauses) + " ORDER BY f.at_us, f.entity, f.fact LIMIT ? OFFSET ?",
-            [*params, limit, offset], f="rpt_facts", e="rpt_entities",
+            + " AND ".join(clauses) + " ORDER BY f.at_us, f.entity, f.fact LIMIT ?",
+            [*params, limit], f="rpt_facts", e="rpt_entities",
         )
-        return [_fact_item(row) for row in rows]
+        return [(_fact_item(row), (int(row["at_us"]), row["entity"], row["fact"])) for row in rows]
 
     def decided(self, months: tuple[str, str], figures: Sequence[str]) -> list[dict[str, Any]]:
         """Facts of the given figures over every unit (decisions on findings in a month)."""

@@ -70,6 +70,10 @@ def test_explain_lists_the_cases_behind_a_figure(october: Any) -> None:
     assert [i["summary"] for i in unjustified["items"]] == ["E 无正当理由逾期"]
     september = october.reports.explain("U1", "2026-09", "overdue", CENTER, page_size=50, page_token=None)
     assert [(i["summary"], i["detail"]["due_date"]) for i in september["items"]] == [("C 月末到期逾期", "2026-09-30")]
+    first = october.reports.explain("U1", MONTH, "overdue", CENTER, page_size=1, page_token=None)
+    second = october.reports.explain("U1", MONTH, "overdue", CENTER, page_size=1, page_token=first["next_page_token"])
+    assert [i["summary"] for i in first["items"] + second["items"]] == [i["summary"] for i in explained["items"]]
+    assert second["next_page_token"] is None  # keyset pages: the last fact served, then the rest
 
 
 def test_no_requester_personal_data_in_any_read_model(october: Any) -> None:
