@@ -424,33 +424,26 @@ def _scorecard_units(services: Services, actor: Actor, units: dict[str, dict[str
 
 @router.get("/reports/monthly/{month}")
 def monthly_report(request: Request, month: str, format: str = "html") -> Response:  # noqa: A002
-    return page(_monthly_report)(request, month=month, fmt=format)
-
-
-def _monthly_report(request: Request, actor: Actor, *, month: str, fmt: str) -> Response:
     """The Art. 8 运行月报, the same document the API answers, in the console's session (no token in the URL)."""
-    if not MONTH.match(month):
-        raise NotFound("report", month)
-    services = services_of(request)
-    report = services.reports.monthly(month)
-    return report_response(
-        report, monthly_document(report), _format(fmt), services.clock.now().isoformat(timespec="seconds"), back=("/console/reports", "← 返回报表")
-    )
+    return page(_report)(request, period=month, pattern=MONTH, build=lambda reports: reports.monthly(month), document=monthly_document, fmt=format)
 
 
 @router.get("/assessment/{year}")
 def assessment_report(request: Request, year: str, format: str = "html") -> Response:  # noqa: A002
-    return page(_assessment_report)(request, year=year, fmt=format)
+    """The Art. 18 year-end assessment, as the monthly report."""
+    return page(_report)(request, period=year, pattern=YEAR, build=lambda reports: reports.assessment(year), document=assessment_document, fmt=format)
 
 
-def _assessment_report(request: Request, actor: Actor, *, year: str, fmt: str) -> Response:
-    if not YEAR.match(year):
-        raise NotFound("assessment", year)
+def _report(
+    request: Request, actor: Actor, *, period: str, pattern: re.Pattern[str], build: Callable[[Any], dict[str, Any]],
+    document: Callable[[dict[str, Any]], Any], fmt: str,
+) -> Response:
+    if not pattern.match(period):
+        raise NotFound("report", period)
     services = services_of(request)
-    report = services.reports.assessment(year)
-    return report_response(
-        report, assessment_document(report), _format(fmt), services.clock.now().isoformat(timespec="seconds"), back=("/console/reports", "← 返回报表")
-    )
+    report = build(services.reports)
+    generated = services.clock.now().isoformat(timespec="seconds")
+    return report_response(report, document(report), _format(fmt), generated, back=("/console/reports", "← 返回报表"))
 
 
 def _format(fmt: str) -> str:
