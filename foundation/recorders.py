@@ -183,20 +183,28 @@ class CommandRecords:
 
 
     def select_raw(self, after: int | None, upto: int | None, limit: int) -> list[RawEvent]:
-        """Stored events as their rows hold them, in position order, for checking the log against its hashes."""
+        """Stored events as their rows hold them, in position order, for checking the log against its hashes.
+
+        Read by windows of ``limit`` positions (``after`` < position ≤ ``after + limit``), so that every
+        query is a short range of the position index whatever the planner thinks of the table: a
+        range open to the head let PostgreSQL, with statistics older than a bulk load, read and sort
+        the whole rest of the log for each chunk (verify at 100k cases fell from 191k to 51k events/s).
+        Positions have holes, so a window may hold fewer rows (or none): the next one is read then.
+        """
         column = self.position_column
         originator = "originator_id" if self.dialect.kind == "sqlite" else "uuid_send(originator_id)"
-        text = f"SELECT {column}, {originator}, originator_version, topic, state FROM {{t}} WHERE 1=1"
-        params: list[Any] = []
-        if after is not None:
-            text += f" AND {column} > ?"
-            params.append(after)
-        if upto is not None:
-            text += f" AND {column} <= ?"
-            params.append(upto)
-        text += f" ORDER BY {column} LIMIT ?"
+        text = f"SELECT {column}, {originator}, originator_version, topic, state FROM {{t}} WHERE {column} > ? AND {column} <= ? ORDER BY {column}"
+        end = upto if upto is not None else self.max_notification_id() or 0
+        rows: list[Any] = []
         with self.datastore.transaction(commit=False) as raw:
-            rows = Cursor(raw, self.dialect).tuples(text, (*params, limit), t=self.events_table_name)
+            cursor = Cursor(raw, self.dialect)
+            if after is None:  # from the very first row, whatever its position (a row slipped in at 0 or below is a finding)
+                after = int(cursor.fetch("SELECT COALESCE(MIN({c}), 1) - 1 AS first FROM {{t}}".format(c=column), t=self.events_table_name)[0]["first"])
+            start = after
+            while not rows and start < end:
+                window = min(start + limit, end)
+                rows = cursor.tuples(text, (start, window), t=self.events_table_name)
+                start = window
         if self.dialect.kind == "postgres":
             return [(row[0], bytes(row[1]), row[2], row[3], bytes(row[4])) for row in rows]
         return [(row[0], _uuid_bytes(row[1]), row[2], row[3], bytes(row[4])) for row in rows]
