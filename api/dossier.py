@@ -23,17 +23,7 @@ from foundation.actors import Actor
 from replay import verify_proof
 from replay.audit import Dossier
 from replay.heads import b64
-from replay.timeline import article_zh, timeline
-
-STATUS_ZH = {
-    "candidate": "待认定", "confirmed": "已认定", "dismissed": "不予认定", "withdrawn": "已撤回", "sanctioned": "已问责",
-    "waived": "免予追究", "appealed": "申诉中", "closed": "已办结",
-}
-ACTION_ZH = {
-    "raised": "提出", "basis_extended": "补充依据", "withdrawn": "撤回", "reraised": "重新提出", "confirm": "认定",
-    "dismiss": "不予认定", "mitigation": "从轻减轻或免责", "mitigate": "从轻减轻或免责", "talk": "谈话提醒或约谈函询",
-    "sanction": "问责处理", "referral": "移送", "appeal": "申诉", "appeal_decision": "申诉决定",
-}
+from replay.timeline import DECISION_LABELS, FINDING_STATUS_LABELS, article_zh, timeline
 
 
 def present_dossier(dossier: Dossier, actor: Actor) -> dict[str, Any]:
@@ -90,7 +80,7 @@ def summary_html(body: dict[str, Any]) -> str:
         "<table>",
         f"<tr><th>编号</th><td>{_e(finding['id'])}</td></tr>",
         f"<tr><th>问责对象</th><td>{_e(subject.get('unit'))}{'（' + _e(subject.get('staff')) + '）' if subject.get('staff') else ''}</td></tr>",
-        f"<tr><th>状态</th><td>{_e(STATUS_ZH.get(finding['status'], finding['status']))}</td></tr>",
+        f"<tr><th>状态</th><td>{_e(FINDING_STATUS_LABELS.get(finding['status'], finding['status']))}</td></tr>",
         f"<tr><th>提出</th><td>{'规则自动提出' if finding['raised_by'] == 'rules' else _e(finding['raised_by'])}，{_e(finding['raised_at'])}</td></tr>",
         f"<tr><th>情形</th><td>{_e(finding['description'])}</td></tr>",
         f"<tr><th>生成时间</th><td>{_e(body['generated_at'])}</td></tr>",
@@ -100,7 +90,7 @@ def summary_html(body: dict[str, Any]) -> str:
     for record in body["decisions"]:
         details = "；".join(f"{_e(k)}：{_e(v)}" for k, v in record.get("details", {}).items() if v not in (None, "", []))
         parts.append(
-            f"<tr><td>{_e(record['at'])}</td><td>{_e(ACTION_ZH.get(record['action'], record['action']))}</td>"
+            f"<tr><td>{_e(record['at'])}</td><td>{_e(DECISION_LABELS.get(record['action'], record['action']))}</td>"
             f"<td>{_e(record['by'])}</td><td>{details}</td></tr>"
         )
     parts.append("</table>")
@@ -111,7 +101,7 @@ def summary_html(body: dict[str, Any]) -> str:
     for point in review.get("at_decisions", []):
         rule = point.get("rule", {})
         parts.append(
-            f"<tr><td>{_e(ACTION_ZH.get(point['action'], point['action']))}</td><td>{_e(point['at'])}</td>"
+            f"<tr><td>{_e(DECISION_LABELS.get(point['action'], point['action']))}</td><td>{_e(point['at'])}</td>"
             f"<td>{'成立' if rule.get('holds') else '不成立'}</td><td>{_e(rule.get('explanation'))}</td></tr>"
         )
     parts.append("</table>")

@@ -36,7 +36,9 @@ from foundation.errors import DomainError, Forbidden, InvalidInput, NotAllowedNo
 from projections.figures import FIGURES, RATES, SCORECARD_FIGURES
 from projections.findings_index import FindingFilter
 from projections.pages import ListFilter
-from replay.timeline import STATUS_LABELS, VALUE_LABELS, article_zh, entry, system_text_zh
+from replay.timeline import (
+    DECISION_LABELS, FINDING_STATUS_LABELS, STATUS_LABELS, VALUE_LABELS, article_zh, entry, system_text_zh,
+)
 
 TEMPLATES = Environment(loader=FileSystemLoader(Path(__file__).parent / "templates"), autoescape=select_autoescape(["html"]))
 OVERSIGHT = ("center", "city_gov", "discipline", "auditor", "admin")
@@ -45,19 +47,9 @@ YEAR = re.compile(r"^20\d\d$")
 WORKLIST_PAGE = 200
 """Cases a worklist page shows in each of its lists."""
 PERIOD = re.compile(r"^20\d\d(-(0[1-9]|1[0-2]))?$")
-FINDING_STATUS = {
-    "candidate": "待认定", "confirmed": "已认定", "dismissed": "不予认定", "withdrawn": "已撤回", "sanctioned": "已问责",
-    "waived": "免予追究", "appealed": "申诉中", "closed": "已结束",
-}
-DECISION_ZH = {
-    "raised": "提出", "basis_extended": "依据增加", "withdrawn": "撤回", "reraised": "重新提出", "reassessed": "规则修订后重新认定",
-    "confirm": "认定", "dismiss": "不予认定", "mitigation": "从轻、减轻或免予追究（第十二条）", "talk": "谈话提醒（第十五条）",
-    "sanction": "问责决定（第十三条、第十四条）", "referral": "移送（第十五条）", "appeal": "申诉（第十六条）", "appeal_decision": "申诉决定（第十六条）",
-}
-"""A finding's decisions (``Finding.records``' actions) as the console names them."""
 TEMPLATES.globals.update(
-    status_zh=STATUS_LABELS, finding_status_zh=FINDING_STATUS, urgency_zh=VALUE_LABELS["urgency"], method_zh=VALUE_LABELS["method"],
-    clause_text=CLAUSE_TEXT, article_zh=article_zh, system_zh=system_text_zh, decision_zh=DECISION_ZH,
+    status_zh=STATUS_LABELS, finding_status_zh=FINDING_STATUS_LABELS, urgency_zh=VALUE_LABELS["urgency"], method_zh=VALUE_LABELS["method"],
+    clause_text=CLAUSE_TEXT, article_zh=article_zh, system_zh=system_text_zh, decision_zh=DECISION_LABELS,
 )
 
 router = APIRouter(prefix="/console", include_in_schema=False)

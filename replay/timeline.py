@@ -64,6 +64,20 @@ STATUS_LABELS = {
     "accepted": "已受理", "dispatched": "已派单", "signed": "已签收", "replied": "已回复", "redo": "重办中", "closed": "已办结",
 }
 
+FINDING_STATUS_LABELS = {
+    "candidate": "待认定", "confirmed": "已认定", "dismissed": "不予认定", "withdrawn": "已撤回", "sanctioned": "已问责",
+    "waived": "免予追究", "appealed": "申诉中", "closed": "已结束",
+}
+"""A finding's statuses (``accountability.finding``) as officials read them."""
+
+DECISION_LABELS = {
+    "raised": "提出", "basis_extended": "补充依据", "withdrawn": "撤回", "reraised": "重新提出", "reassessed": "规则修订后重新认定",
+    "confirm": "认定", "dismiss": "不予认定", "mitigation": "从轻、减轻或免予追究（第十二条）", "mitigate": "从轻、减轻或免予追究（第十二条）",
+    "talk": "谈话提醒或约谈函询（第十五条）", "sanction": "问责决定（第十三条、第十四条）", "referral": "移送（第十五条）",
+    "appeal": "申诉（第十六条）", "appeal_decision": "申诉决定（第十六条）",
+}
+"""A finding's decisions (the actions of ``Finding.records``), with their articles: the console and the dossier name them alike."""
+
 FIELD_LABELS = {
     "ground": "依据",
     "article": "条款",
