@@ -45,7 +45,5 @@ STAFF_MEASURES: dict[str, MeasureInfo] = {
 }
 MEASURES: dict[str, MeasureInfo] = {**UNIT_MEASURES, **STAFF_MEASURES}
 
-Scope = Literal["collective", "individual"]
-Kind = Literal["direct", "leadership"]
 SCOPE_TEXT = {"collective": "集体责任", "individual": "个人责任"}
 KIND_TEXT = {"direct": "直接责任", "leadership": "领导责任"}

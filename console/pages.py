@@ -29,7 +29,7 @@ from api.render.documents import assessment_document, monthly_document
 from api.render.respond import report_response
 from api.services import Services
 from console.session import Sessions, SignedOut
-from foundation.actors import UNIT_ROLES, Actor
+from foundation.actors import Actor
 from foundation.application import Context
 from foundation.clock import TZ
 from foundation.errors import DomainError, Forbidden, InvalidInput, NotAllowedNow, NotFound
@@ -41,7 +41,6 @@ from replay.timeline import (
 )
 
 TEMPLATES = Environment(loader=FileSystemLoader(Path(__file__).parent / "templates"), autoescape=select_autoescape(["html"]))
-OVERSIGHT = ("center", "city_gov", "discipline", "auditor", "admin")
 MONTH = re.compile(r"^20\d\d-(0[1-9]|1[0-2])$")
 YEAR = re.compile(r"^20\d\d$")
 WORKLIST_PAGE = 200
@@ -362,7 +361,7 @@ async def appeal(request: Request, finding_id: str) -> Response:
     if not sessions_of(request).check_csrf(request, form.get("csrf", "")):
         return render(request, "error.html", 403, message="表单校验失败（CSRF），请刷新页面后重试", actor=actor)
     services = services_of(request)
-    sanction = int(form["sanction"]) if form.get("sanction", "").isdigit() else None
+    sanction = int(form["sanction"]) if re.fullmatch(r"[0-9]{1,6}", form.get("sanction", "")) else None  # not str.isdigit: "²" is a digit to it
     try:
         services.findings.appeal(_uuid(finding_id), grounds=form.get("grounds", ""), sanction=sanction, ctx=Context(actor=actor, now=services.clock.now()))
         message = "申诉已提交"
@@ -484,6 +483,3 @@ def _end_of(value: str) -> datetime:
         raise InvalidInput("as_of", "a date YYYY-MM-DD or an instant YYYY-MM-DDTHH:MM") from None
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=TZ)
 
-
-def unit_role(actor: Actor) -> bool:
-    return bool(UNIT_ROLES.intersection(actor.roles))

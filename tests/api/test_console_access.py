@@ -161,3 +161,19 @@ def test_a_form_from_a_role_that_may_not_act_or_on_another_units_case_records_no
             want = 403 if role not in roles else 404  # another unit's case or finding: as if it did not exist
             assert answer.status_code == want, (role, unit, answer.status_code)
             assert hotline.store.head() == head, f"{role} on {unit}'s resource recorded something"
+
+
+def test_an_appeal_form_with_an_odd_sanction_number_is_refused_in_words_not_a_500(console: Any) -> None:
+    """``"²".isdigit()`` is True but ``int("²")`` fails: the form's number is read as ASCII digits only."""
+    hotline, resources, clients = console
+    client = clients["unit_leader"]
+    csrf = re.search(r'name="csrf" value="([^"]+)"', client.get("/console/reports").text)
+    assert csrf is not None
+    head = hotline.store.head()
+    for odd in ("²", "１", "-1", "9" * 30):
+        answer = client.post(
+            fill("/console/findings/{finding_id}/appeal", resources, OWN), data={"csrf": csrf.group(1), "sanction": odd, "grounds": "g"},
+            follow_redirects=False,
+        )
+        assert answer.status_code == 303, (odd, answer.status_code)
+    assert hotline.store.head() == head
