@@ -501,7 +501,7 @@ class Finding(Aggregate):
         """Art. 15: a reminder talk or written inquiry, before measures or where none are pursued."""
         self._guard("talks")
         if not actor.has("center") and not has_authority(actor, self.subject.unit, registry):
-            raise Forbidden("'talks' is for the center or the leader of the subject's own unit")
+            raise Forbidden("Art. 15 talks are held by the center or, under Art. 4, the leader of the subject's own unit")
         self.trigger(self.TalkHeld, now=now, actor=actor, kind=kind, note=note)
 
     def sanction(
@@ -578,7 +578,7 @@ class Finding(Aggregate):
             in_force = tuple(dict.fromkeys(measures or []))
         else:
             if measures:
-                raise InvalidInput("measures", f"an appeal {outcome} carries no measures; only 'modified' does")
+                raise InvalidInput("measures", f"Art. 16: an appeal {outcome} carries no measures; only 'modified' does")
             in_force = () if outcome == "revoked" else sanction.measures
         decision = AppealDecision(outcome=outcome, measures=in_force, reason=reason, at=now, by=actor.staff)  # type: ignore[arg-type]
         self.trigger(self.AppealDecided, now=now, actor=actor, n=number, decision=decision)

@@ -175,9 +175,9 @@ def require_appellant(sanction: Sanction, unit: str, actor: Actor) -> None:
     """Art. 16: the sanctioned unit's leader appeals a collective sanction, the sanctioned person an individual one."""
     if sanction.scope == "individual":
         if actor.staff != sanction.staff:
-            raise Forbidden("only the sanctioned staff member appeals a measure on a person")
+            raise Forbidden("Art. 16: only the sanctioned staff member appeals a measure on a person")
     elif not ("unit_leader" in actor.roles and actor.unit == unit):
-        raise Forbidden("only the sanctioned unit's leader appeals a measure on the unit")
+        raise Forbidden("Art. 16: only the sanctioned unit's leader appeals a measure on the unit")
 
 
 def most_severe(measures: Sequence[str]) -> int:
