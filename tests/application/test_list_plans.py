@@ -49,8 +49,8 @@ def test_each_list_filter_reads_an_index_in_the_page_order(hotline: Any, name: s
         hotline.cases.dispatch(accept(hotline), lead_unit="U1", co_units=[], working_days=None, response_hours=None, ctx=ctx(CENTER))
     assert hotline.consistent(hotline.store.head())
     where, column = FILTERS[name]
-    rows, token = hotline.index.list(where, page_size=2, page_token=None)
-    assert token is not None and len(rows) == 2 if name in ("none", "status", "month", "unit") else True
+    _, token = hotline.index.list(ListFilter(), page_size=2, page_token=None)
+    assert token is not None  # a page token (the same keyset for every filter): the next page's plan is read too
     for page_token in (None, token):
         shown = plan(hotline, where, page_token)
         if hotline.store.sql.kind == "sqlite":
