@@ -29,9 +29,12 @@ from tests.world import seed_units
 CHROMIUM = shutil.which("chromium") or ("/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None)
 
 
+pytestmark = pytest.mark.storage
+
+
 @pytest.fixture
-def october(tmp_path: Path) -> Iterator[Hotline]:
-    hotline = bootstrap(make_settings(f"sqlite:///{tmp_path / 'hotline.sqlite3'}"))
+def october(database_url: str) -> Iterator[Hotline]:
+    hotline = bootstrap(make_settings(database_url))
     hotline.start()
     seed_units(hotline)
     build_october(hotline)

@@ -54,9 +54,10 @@ def test_simulate_is_deterministic_for_a_seed_and_keeps_its_proportions(database
     assert figures["findings"].get("11(8)", 0) > 0
 
 
-def test_another_seed_plays_other_cases(tmp_path: Path) -> None:
+@pytest.mark.storage
+def test_another_seed_plays_other_cases(database_url: str) -> None:
     plan = Plan(cases=40, start=date(2026, 3, 2), months=1, seed=8)
-    summary, log = simulated(f"sqlite:///{tmp_path / 'other.sqlite3'}", plan)
+    summary, log = simulated(database_url, plan)
     assert str(case_id(8, 0)) in {originator for originator, _, _ in log}
     assert str(case_id(PLAN.seed, 0)) not in {originator for originator, _, _ in log}
     assert summary.stats.counts["accepted"] == 40
@@ -70,8 +71,9 @@ def test_the_world_has_80_member_units_and_18_counties() -> None:
     assert {u.kind for u in world.units.values()} == {"member", "internal", "non_member"}
 
 
-def test_the_demo_shows_every_status_method_and_rule_clause(tmp_path: Path) -> None:
-    hotline = bootstrap(make_settings(f"sqlite:///{tmp_path / 'demo.sqlite3'}"))
+@pytest.mark.storage
+def test_the_demo_shows_every_status_method_and_rule_clause(database_url: str) -> None:
+    hotline = bootstrap(make_settings(database_url))
     try:
         summary = load_demo(hotline, cases=120)
         assert "one confirmed, talked, with a collective and an individual sanction" in summary
