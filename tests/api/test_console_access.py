@@ -5,13 +5,15 @@ Every console page × every role × a resource of the principal's own unit (U1) 
 ``test_every_console_page_has_a_rule``. A page answers what the API answers for the same
 principal: 403 for a role that may not use it, 404 for a resource the principal may not see, 403
 for another unit's list or scorecard. Every form, sent by a role that may not act or about another
-unit's resource, records nothing.
+unit's resource, records nothing. The pages' matrix runs on SQLite (access is decided on loaded
+objects and roles, as in the API's matrix); the forms, whose refusal must record nothing, on both stores.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -95,10 +97,13 @@ def expected(page: Page, role: str, unit: str) -> int:
     return 403 if role in page.refused else 200
 
 
-@pytest.fixture(scope="module")
-def console(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Hotline, dict[str, dict[str, str]], dict[str, TestClient]]]:
-    path = tmp_path_factory.mktemp("console") / "hotline.sqlite3"
-    hotline = bootstrap(make_settings(f"sqlite:///{path}"))
+Console = tuple[Hotline, dict[str, dict[str, str]], dict[str, TestClient]]
+
+
+@contextmanager
+def signed_in_everywhere(database_url: str) -> Iterator[Console]:
+    """A store with a case and a finding of each unit, and a console client signed in for every role."""
+    hotline = bootstrap(make_settings(database_url))
     hotline.start()
     seed_units(hotline)
     try:
@@ -106,19 +111,29 @@ def console(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Hotline,
             world = World(api)
             resources = {"case": {u: world.case(u) for u in (OWN, OTHER)}, "finding": {u: world.finding(u) for u in (OWN, OTHER)}}
         assert hotline.consistent(hotline.store.head())
-        clients = {}
-        for role in ROLES:
-            client = TestClient(create_app(hotline=hotline))
-            client.__enter__()
-            console_sign_in(client, token(role, OWN if role in UNIT else None, sub=f"{OWN}-{role}" if role in UNIT else None))
-            clients[role] = client
-        try:
+        with ExitStack() as stack:
+            clients = {}
+            for role in ROLES:
+                client = stack.enter_context(TestClient(create_app(hotline=hotline)))
+                console_sign_in(client, token(role, OWN if role in UNIT else None, sub=f"{OWN}-{role}" if role in UNIT else None))
+                clients[role] = client
             yield hotline, resources, clients
-        finally:
-            for client in clients.values():
-                client.__exit__(None, None, None)
     finally:
         hotline.close()
+
+
+@pytest.fixture(scope="module")
+def console(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Console]:
+    """For the pages: who sees what is decided on loaded objects and roles, not by the store (as in the API's matrix)."""
+    with signed_in_everywhere(f"sqlite:///{tmp_path_factory.mktemp('console') / 'hotline.sqlite3'}") as built:
+        yield built
+
+
+@pytest.fixture
+def console_on(database_url: str) -> Iterator[Console]:
+    """For the forms: that a refused one records nothing is the store's business, so on each store."""
+    with signed_in_everywhere(database_url) as built:
+        yield built
 
 
 def fill(path: str, resources: dict[str, dict[str, str]], unit: str) -> str:
@@ -145,8 +160,8 @@ def test_the_console_access_matrix(console: Any, path: str) -> None:
 
 
 @pytest.mark.parametrize("path", sorted(p for p in FORMS if "{" in p))
-def test_a_form_from_a_role_that_may_not_act_or_on_another_units_case_records_nothing(console: Any, path: str) -> None:
-    hotline, resources, clients = console
+def test_a_form_from_a_role_that_may_not_act_or_on_another_units_case_records_nothing(console_on: Any, path: str) -> None:
+    hotline, resources, clients = console_on
     roles, _ = FORMS[path]
     for role in ROLES:
         client = clients[role]
@@ -163,9 +178,9 @@ def test_a_form_from_a_role_that_may_not_act_or_on_another_units_case_records_no
             assert hotline.store.head() == head, f"{role} on {unit}'s resource recorded something"
 
 
-def test_an_appeal_form_with_an_odd_sanction_number_is_refused_in_words_not_a_500(console: Any) -> None:
+def test_an_appeal_form_with_an_odd_sanction_number_is_refused_in_words_not_a_500(console_on: Any) -> None:
     """``"²".isdigit()`` is True but ``int("²")`` fails: the form's number is read as ASCII digits only."""
-    hotline, resources, clients = console
+    hotline, resources, clients = console_on
     client = clients["unit_leader"]
     csrf = re.search(r'name="csrf" value="([^"]+)"', client.get("/console/reports").text)
     assert csrf is not None
