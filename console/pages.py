@@ -35,17 +35,17 @@ from foundation.clock import TZ
 from foundation.errors import DomainError, Forbidden, InvalidInput, NotAllowedNow, NotFound
 from projections.figures import FIGURES, RATES, SCORECARD_FIGURES
 from projections.findings_index import FindingFilter
-from projections.pages import ListFilter
+from projections.pages import MONTH_PATTERN, PERIOD_PATTERN, YEAR_PATTERN, ListFilter
 from replay.timeline import (
     DECISION_LABELS, FINDING_STATUS_LABELS, STATUS_LABELS, VALUE_LABELS, article_zh, entry, system_text_zh,
 )
 
 TEMPLATES = Environment(loader=FileSystemLoader(Path(__file__).parent / "templates"), autoescape=select_autoescape(["html"]))
-MONTH = re.compile(r"^20\d\d-(0[1-9]|1[0-2])$")
-YEAR = re.compile(r"^20\d\d$")
+MONTH = re.compile(MONTH_PATTERN)
+YEAR = re.compile(YEAR_PATTERN)
 WORKLIST_PAGE = 200
 """Cases a worklist page shows in each of its lists."""
-PERIOD = re.compile(r"^20\d\d(-(0[1-9]|1[0-2]))?$")
+PERIOD = re.compile(PERIOD_PATTERN)
 TEMPLATES.globals.update(
     status_zh=STATUS_LABELS, finding_status_zh=FINDING_STATUS_LABELS, urgency_zh=VALUE_LABELS["urgency"], method_zh=VALUE_LABELS["method"],
     clause_text=CLAUSE_TEXT, article_zh=article_zh, system_zh=system_text_zh, decision_zh=DECISION_LABELS,

@@ -27,6 +27,12 @@ class ListFilter:
     month: str | None = None
 
 
+PERIOD_PATTERN = r"^20\d\d(-(0[1-9]|1[0-2]))?$"
+"""A report's period: a month ``YYYY-MM`` or a year ``YYYY`` (this century) — one pattern for the API, the console and the reports."""
+MONTH_PATTERN = r"^20\d\d-(0[1-9]|1[0-2])$"
+YEAR_PATTERN = r"^20\d\d$"
+
+
 def micros(instant: datetime | None) -> int | None:
     return None if instant is None else int(instant.timestamp() * 1_000_000)
 

@@ -21,10 +21,10 @@ from accountability.measures import MEASURES
 from accountability.rules import METHOD_TEXT
 from cases.supervision import METHOD_ARTICLE, METHODS
 from projections.figures import FIGURES, RATES, SCORECARD_FIGURES, rate, reading_zh
-from projections.pages import decode_page, encode_page, from_micros
+from projections.pages import PERIOD_PATTERN, decode_page, encode_page, from_micros
 from projections.scorecards import ScorecardView
 
-PERIOD = re.compile(r"^\d{4}(-(0[1-9]|1[0-2]))?$")
+PERIOD = re.compile(PERIOD_PATTERN)
 HEADLINE_RATES = ("signed_on_time", "replied_on_time", "satisfaction")
 DECISIONS = ("findings_confirmed", "findings_dismissed", "findings_waived", "sanctions", "appeals:upheld", "appeals:modified", "appeals:revoked", "referrals")
 TREND_FIGURES = ("dispatched", "signed_on_time", "due", "replied_on_time", "revisited", "satisfied", "overdue_unjustified", "urgings")

@@ -22,11 +22,11 @@ from api.render.respond import MEDIA, report_response
 from api.render.tabular import XLSX
 from foundation.actors import Actor
 from foundation.application import Recorded
+from projections.pages import MONTH_PATTERN, PERIOD_PATTERN
 
 router = APIRouter(tags=["read models and reports"])
 OVERSIGHT = roles("center", "city_gov", "discipline", "auditor", "admin")
-PERIOD = r"^\d{4}(-(0[1-9]|1[0-2]))?$"
-MONTH = r"^20\d\d-(0[1-9]|1[0-2])$"
+PERIOD, MONTH = PERIOD_PATTERN, MONTH_PATTERN
 Month = Annotated[str, Path(pattern=MONTH, examples=["2026-10"])]
 Format = Annotated[str | None, Query(pattern="^(json|csv|xlsx|html)$", description="overrides Accept")]
 FORMATS: dict[int | str, dict[str, Any]] = {

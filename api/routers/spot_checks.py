@@ -16,6 +16,7 @@ from cases.values import Status
 from foundation.actors import Actor
 from foundation.application import Recorded
 from foundation.errors import NotFound
+from projections.pages import PERIOD_PATTERN
 
 router = APIRouter(prefix="/v1/spot-checks", tags=["spot checks"])
 READERS = roles("city_gov", "center", "discipline", "auditor", "admin")
@@ -24,7 +25,7 @@ READERS = roles("city_gov", "center", "discipline", "auditor", "admin")
 class SpotCheckIn(In):
     size: int = Field(ge=1, le=MAX_SIZE)
     seed: int | None = Field(default=None, ge=0, le=2**53, description="the same seed over the same scope draws the same sample")
-    period: str | None = Field(default=None, pattern=r"^\d{4}(-(0[1-9]|1[0-2]))?$", description="month or year of acceptance")
+    period: str | None = Field(default=None, pattern=PERIOD_PATTERN, description="month or year of acceptance")
     unit: str | None = Field(default=None, max_length=64, description="a unit the case was dispatched to")
     status: Status | None = None
 

@@ -265,3 +265,12 @@ def html_cells(text: str) -> dict[tuple[str, str, str], Any]:
     parser = Cells()
     parser.feed(text)
     return parser.cells
+
+
+def test_a_period_outside_this_century_is_refused_everywhere_and_records_nothing(october: Api) -> None:
+    """One period pattern for the API, the console and the reports: year 0000 was a 200 here and a recorded spot check there."""
+    api = october
+    assert api.get("/v1/units/U1/scorecard", "center", params={"period": "0000-10"}).status_code == 422
+    head = api.hotline.store.head()
+    assert api.post("/v1/spot-checks", {"size": 1, "seed": 1, "period": "0000-01"}, "city_gov").status_code == 422
+    assert api.hotline.store.head() == head
