@@ -95,3 +95,43 @@ def _rows(hotline: Any) -> list[Any]:
             ("rpt_month", "month, unit, figure"), ("rpt_staff_month", "month, unit, staff, figure"), ("rpt_facts", "entity, fact"), ("rpt_entities", "id"),
         )
     ]
+
+
+def test_decisions_after_the_month_count_in_their_own_month_and_a_revoked_sanction_leaves_the_figures(october: Any) -> None:
+    """In November: a hand-raised finding dismissed (U1), another waived under Art. 12 (U3), and the U2 11(2) finding
+    of October referred (Art. 15) and its collective sanction appealed and revoked (Art. 16). Hand-computed truth below."""
+    from accountability.finding import BasisRef, Subject, rule_finding_id
+    from tests.builders import CITY, leader
+    from tests.reports_world import at, expected
+    from tests.world import accept, ctx
+
+    findings = october.findings
+
+    def raised(unit: str, hour: int) -> Any:
+        case_id = accept(october, at(11, 2, hour))
+        october.cases.dispatch(case_id, lead_unit=unit, co_units=[], working_days=None, response_hours=None, ctx=ctx(CENTER, at(11, 2, hour)))
+        basis = [BasisRef(case_id=case_id, version=2)]
+        return findings.raise_finding(clause="11(7)", subject=Subject(unit=unit), basis=basis, description="答复敷衍", ctx=ctx(CENTER, at(11, 3, hour))).aggregate.id
+
+    findings.dismiss(raised("U1", 9), reason="查无实据", ctx=ctx(CENTER, at(11, 4, 9)))
+    waived = raised("U3", 10)
+    findings.confirm(waived, note="属实", ctx=ctx(CENTER, at(11, 4, 10)))
+    findings.mitigate(waived, ground="12(1)", effect="waive", reason="诉求不明确", ctx=ctx(CITY, at(11, 4, 11)))
+    eleven_two = rule_finding_id(f"11(2)|U2|{MONTH}")
+    findings.refer(eleven_two, to="discipline", reason="涉嫌违纪", ctx=ctx(CITY, at(11, 5, 9)))
+    findings.appeal(eleven_two, grounds="逾期系系统故障", sanction=1, ctx=ctx(leader("U2"), at(11, 6, 9)))
+    findings.decide_appeal(eleven_two, 1, outcome="revoked", reason="理由成立", ctx=ctx(CITY, at(11, 9, 9)))
+    assert october.consistent(october.store.head())
+
+    def card(unit: str, period: str) -> dict[str, Any]:
+        return october.reports.scorecard(unit, period, CENTER)
+
+    check_card(card("U1", "2026-11"), {"findings_dismissed": 1, "findings": 0})
+    check_card(card("U3", "2026-11"), {"findings_waived": 1, "findings_confirmed": 1, "findings": 1})
+    check_card(
+        card("U2", "2026-11"),
+        {"referrals": 1, "appeals": 1, "appeal_outcomes": {"upheld": 0, "modified": 0, "revoked": 1}, "findings_dismissed": 0},
+    )
+    october_u2 = expected(**OCTOBER["U2"])
+    check_card(card("U2", MONTH), {**october_u2, "sanctions_collective": 0})  # revoked: no longer in force
+    assert card("U2", MONTH)["measures"] == {"13(1)": 1, "14(1)": 1}  # what was imposed stays counted as imposed
