@@ -240,10 +240,11 @@ def _case_page(request: Request, actor: Actor, *, case_id: str, as_of: str, mess
     allowed = set(now_case.allowed_actions()) if instant is None else set()
     return render(
         request, "case.html", actor=actor, case=shown, timeline=timeline, as_of=as_of, message=message,
-        can_urge="urgings" in allowed and actor.has("center", "city_gov"),
-        pending_returns=[r for r in shown["returns"] if r["decision"] is None] if "return-decision" in allowed and actor.has("center") else [],
+        can_urge="urgings" in allowed and _may("/v1/cases/{case_id}/urgings", actor),
+        pending_returns=[r for r in shown["returns"] if r["decision"] is None]
+        if "return-decision" in allowed and _may("/v1/cases/{case_id}/returns/{n}/decision", actor) else [],
         pending_justifications=[j for j in shown["justifications"] if j["decision"] is None]
-        if "justification-decision" in allowed and actor.has("center") else [],
+        if "justification-decision" in allowed and _may("/v1/cases/{case_id}/justifications/{n}/decision", actor) else [],
         units_on_case=[shown["lead_unit"], *shown["co_units"]] if shown["lead_unit"] else [],
     )
 
@@ -272,6 +273,11 @@ async def decide_justification(request: Request, case_id: str, number: int) -> R
     ), done="已审核正当理由", api="/v1/cases/{case_id}/justifications/{n}/decision")
 
 
+def _may(api: str, actor: Actor) -> bool:
+    """Whether the principal passes the roles of the API route ``POST api`` (a form is offered only then, and checked by ``_act``)."""
+    return bool(route_roles("POST", api).intersection(actor.roles))
+
+
 def _act(request: Request, case_id: str, form: dict[str, str], call: Callable[..., Any], *, done: str, api: str) -> Response:
     """A form on a case page: CSRF checked, the roles of the API route ``api`` (the same act), one application call,
     back to the page with the outcome in words."""
@@ -282,9 +288,9 @@ def _act(request: Request, case_id: str, form: dict[str, str], call: Callable[..
     back = f"/console/cases/{quote(case_id)}"
     if not sessions_of(request).check_csrf(request, form.get("csrf", "")):
         return render(request, "error.html", 403, message="表单校验失败（CSRF），请刷新页面后重试", actor=actor)
-    allowed = route_roles("POST", api)
-    if not allowed.intersection(actor.roles):
-        return render(request, "error.html", 403, message=f"无权执行此操作：需要以下角色之一：{'、'.join(sorted(allowed))}", actor=actor)
+    if not _may(api, actor):
+        needed = "、".join(sorted(route_roles("POST", api)))
+        return render(request, "error.html", 403, message=f"无权执行此操作：需要以下角色之一：{needed}", actor=actor)
     services = services_of(request)
     try:
         call(services, _uuid(case_id), Context(actor=actor, now=services.clock.now()))

@@ -15,7 +15,7 @@ from accountability.assessment import AssessmentWeights
 from accountability.rules import METHOD_TEXT
 from cases.supervision import METHODS
 
-KIND_TEXT = {"member": "成员单位", "non_member": "非成员单位", "internal": "内设机构/下属单位", "center": "热线管理中心", "total": "合计"}
+UNIT_KIND_TEXT = {"member": "成员单位", "non_member": "非成员单位", "internal": "内设机构/下属单位", "center": "热线管理中心", "total": "合计"}
 RATE_TEXT = {"signed_on_time": "按时签收率", "replied_on_time": "按时办结率", "satisfaction": "满意率", "redo": "发回重办率", "supervision_met": "督办按期办结率"}
 
 
@@ -64,7 +64,7 @@ def _method(method: str) -> Callable[[dict[str, Any]], Any]:
 UNIT_COLUMNS: list[Column] = [
     Column("unit", "单位编码", "text", 12),
     Column("unit_name", "单位名称", "text", 24),
-    Column("kind", "类别", "text", 12, lambda row: KIND_TEXT.get(row["kind"], row["kind"])),
+    Column("kind", "类别", "text", 12, lambda row: UNIT_KIND_TEXT.get(row["kind"], row["kind"])),
     Column("dispatched", "派单数"),
     Column("signed", "签收数"),
     Column("signed_on_time", "按时签收数", width=11),
