@@ -566,7 +566,7 @@ class Followers:
     """Runs the followers of the log (processes first) and answers the read-your-writes barrier."""
 
     def __init__(
-        self, store: Store, followers: Sequence[Follower], *, inline: bool = False, together: bool = True, linger: float = 0.0
+        self, store: Store, followers: Sequence[Follower], *, inline: bool = False, linger: float = 0.0
     ) -> None:
         self.store = store
         self.inline = inline
@@ -575,7 +575,7 @@ class Followers:
         """Catch up in the waiting thread (tests and tools) instead of running a thread per follower."""
         self.order = [f.name for f in followers]
         self.all = {f.name: f for f in followers}
-        joinable = [f for f in followers if together and f.stage >= 1 and hasattr(f, "process_joined")]
+        joinable = [f for f in followers if f.stage >= 1 and hasattr(f, "process_joined")]
         alone: list[Any] = [f for f in followers if f not in joinable]
         if len(joinable) > 1:
             alone.append(Together(store, joinable))
