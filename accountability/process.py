@@ -56,8 +56,9 @@ class RulesProcess(BaseApplication, EventSourcedProjection):
         """Evaluate each case the batch touched once, and save what changed with the batch's position."""
         case_ids = list(dict.fromkeys(event.originator_id for event, _ in events))
         tracking = Tracking(self.name, events[-1][1].notification_id)
+        forwarded = self.forward([event for event, _ in events])
         for attempt in range(ATTEMPTS):
-            work = _Workset(self)
+            work = _Workset(self, forwarded)
             for case_id in case_ids:
                 work.evaluate(case_id)
             try:
@@ -69,6 +70,39 @@ class RulesProcess(BaseApplication, EventSourcedProjection):
                 if attempt == ATTEMPTS - 1:
                     raise
                 self.evict(list(work.loaded.values()))
+
+    def forward(self, events: Sequence[Any]) -> dict[UUID, Case]:
+        """The cases this process holds in its cache, brought forward by the batch's own events.
+
+        The batch's events are already decoded: applied to the cached case they give its state as
+        of the batch, without reading the case's events again (the library's repository would ask
+        the store for what followed the cached version). A case not cached, or whose events in
+        the batch do not follow its cached version without a gap, is loaded as before.
+        """
+        cache = self.repository.cache
+        by_case: dict[UUID, list[Any]] = {}
+        for event in events:
+            if isinstance(event, CaseEvent):
+                by_case.setdefault(event.originator_id, []).append(event)
+        forwarded: dict[UUID, Case] = {}
+        for case_id, mine in by_case.items():
+            try:
+                case = cache.get(case_id) if cache is not None else None
+            except KeyError:
+                continue
+            if not isinstance(case, Case):
+                continue
+            newer = [event for event in mine if event.originator_version > case.version]
+            if [event.originator_version for event in newer] != list(range(case.version + 1, case.version + 1 + len(newer))):
+                continue
+            try:
+                for event in newer:
+                    event.mutate(case)
+            except Exception:  # noqa: BLE001 - half applied: drop it from the cache; loading it surfaces the error
+                cache.get(case_id, evict=True)
+                continue
+            forwarded[case_id] = case
+        return forwarded
 
     def reassess(self, case_ids: Sequence[UUID]) -> int:
         """Evaluate cases again under the rules as they are now (after a correction of the rules): how many findings changed.
@@ -102,12 +136,14 @@ class RulesProcess(BaseApplication, EventSourcedProjection):
 class _Workset:
     """The findings and tallies one batch loads and changes, each loaded once."""
 
-    def __init__(self, app: RulesProcess) -> None:
+    def __init__(self, app: RulesProcess, forwarded: dict[UUID, Case] | None = None) -> None:
         self.app = app
+        self.forwarded = forwarded or {}
+        """Cases already brought to the batch's state from its own events (``RulesProcess.forward``)."""
         self.loaded: dict[Any, Aggregate] = {}
 
     def evaluate(self, case_id: UUID) -> None:
-        case = self.app.find(case_id)
+        case = self.forwarded.get(case_id) or self.app.find(case_id)
         if not isinstance(case, Case):
             return
         now = max(self.app.clock.now(), case.modified_on)

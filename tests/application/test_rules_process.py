@@ -186,3 +186,37 @@ def test_the_corrected_rules_withdraw_or_note_what_the_old_rules_raised_wrongly(
     noted = hotline.findings.find(decided)
     assert noted.status == "confirmed" and noted.records[-1].action == "reassessed"
     assert hotline.rules.reassess(cases) == 0  # once
+
+
+def test_the_rules_bring_a_cached_case_forward_from_the_batch_without_reading_its_events_again(hotline: Any) -> None:
+    """The batch's decoded events advance the case the process holds: the state is the one the log gives, and the
+    case's events are not read a second time (the library's fast-forward would ask the store for them)."""
+    seed_units(hotline)
+    case_id = signed_case(hotline)
+    hotline.followers.catch_up()  # the rules process now holds the signed case
+    urge(hotline, case_id, datetime(2026, 9, 29, 10, tzinfo=TZ))
+    urge(hotline, case_id, datetime(2026, 9, 30, 10, tzinfo=TZ), "written_letter")
+    reads: list[Any] = []
+    events = hotline.rules.repository.event_store
+    original = events.get
+    events.get = lambda originator_id, *args, **kwargs: (reads.append(originator_id), original(originator_id, *args, **kwargs))[1]  # type: ignore[method-assign]
+    try:
+        hotline.followers.catch_up()
+    finally:
+        events.get = original  # type: ignore[method-assign]
+    held = hotline.rules.repository.cache.get(case_id)
+    fresh = hotline.cases.repository.get(case_id)
+    assert case_id not in reads
+    assert (held.version, held.model_dump()) == (fresh.version, fresh.model_dump())
+    assert [u.method for u in held.urgings] == ["sms", "written_letter"]
+
+
+def test_a_cached_case_with_a_gap_before_the_batch_is_loaded_from_the_log(hotline: Any) -> None:
+    seed_units(hotline)
+    case_id = signed_case(hotline)
+    hotline.followers.catch_up()
+    held = hotline.rules.repository.cache.get(case_id)
+    held.version -= 1  # as if the process had missed an event: the batch does not follow it
+    urge(hotline, case_id, datetime(2026, 9, 29, 10, tzinfo=TZ))
+    forwarded = hotline.rules.forward([e for _, e in hotline.store.positioned_events(case_id)][-1:])
+    assert case_id not in forwarded
