@@ -1,7 +1,7 @@
 """Where a command's time goes: the real server under one client, sampled by ``py-spy`` per thread.
 
-``python -m bench.profile --store-file var/bench/sqlite-10000-12m-s1.sqlite3 [--seconds 20]``
-copies a store the bench loaded (``--reuse``), starts ``hotline serve`` on the copy, plays case
+``python -m bench.profile --store-file var/bench/sqlite-10000-12m-s1.sqlite3 [--seconds 20]`` (or
+``--postgres-template hotline_bench_tpl_10000_12m_s1``) copies a store the bench loaded (``--reuse``), starts ``hotline serve`` on the copy, plays case
 lifecycles from one client while ``py-spy record`` samples the server (every thread, idle time
 left out), and prints the share of samples per thread and the top frames of each. Needs
 ``py-spy`` (``pip install py-spy``; not a dependency of the project: a tool for the engineer).
@@ -18,16 +18,22 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from bench.clients import Samples, client, lifecycle
 from bench.servers import hotline_server
-from bench.stores import RunStore
+from bench.stores import RunStore, fresh_store
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.profile", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--store-file", type=Path, required=True, help="a SQLite store the bench loaded (var/bench/*.sqlite3)")
+    where = parser.add_mutually_exclusive_group(required=True)
+    where.add_argument("--store-file", type=Path, help="a SQLite store the bench loaded (var/bench/*.sqlite3); profiled on a copy")
+    where.add_argument(
+        "--postgres-template", help="a PostgreSQL store the bench loaded (hotline_bench_tpl_*); profiled on a database copied from it"
+    )
     parser.add_argument("--seconds", type=int, default=20)
     parser.add_argument("--followers", default="embedded", choices=["embedded", "external"])
     parser.add_argument("--top", type=int, default=12)
@@ -37,9 +43,7 @@ def main(argv: list[str] | None = None) -> int:
     py_spy = shutil.which("py-spy") or str(Path(sys.executable).with_name("py-spy"))
     with tempfile.TemporaryDirectory(prefix="hotline-profile-") as tmp:
         directory = Path(tmp)
-        shutil.copy(args.store_file, directory / "hotline.sqlite3")
-        store = RunStore("sqlite", f"sqlite:///{directory / 'hotline.sqlite3'}", directory)
-        with hotline_server(store, "2027-01-01T00:00:00+08:00", followers=args.followers) as server:
+        with _copied(args, directory) as store, hotline_server(store, "2027-01-01T00:00:00+08:00", followers=args.followers) as server:
             stopping = threading.Event()
             played = Samples()
             driver = threading.Thread(target=lambda: asyncio.run(_play(server.base, played, stopping)), daemon=True)
@@ -56,6 +60,17 @@ def main(argv: list[str] | None = None) -> int:
             _summarise(out.read_text(), args.top, leaf=args.leaf)
             print(f"commands: {len(played.latencies)} in the run, p50 {played.ms(0.5):.2f} ms")
     return 0
+
+
+@contextmanager
+def _copied(args: argparse.Namespace, directory: Path) -> Iterator[RunStore]:
+    """A copy of the loaded store: profiling plays commands into it."""
+    if args.store_file is not None:
+        shutil.copy(args.store_file, directory / "hotline.sqlite3")
+        yield RunStore("sqlite", f"sqlite:///{directory / 'hotline.sqlite3'}", directory)
+        return
+    with fresh_store("postgres", directory, template=args.postgres_template) as store:
+        yield store
 
 
 async def _play(base: str, samples: Samples, stopping: threading.Event) -> None:

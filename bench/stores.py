@@ -71,13 +71,17 @@ def _pg(dbname: str) -> str:
 
 
 @contextmanager
-def fresh_store(kind: str, directory: Path) -> Iterator[RunStore]:
+def fresh_store(kind: str, directory: Path, *, template: str | None = None) -> Iterator[RunStore]:
+    """An empty store of ``kind`` (on PostgreSQL a database of its own, copied from ``template`` if given), dropped afterwards."""
     if kind == "sqlite":
         yield RunStore(kind, f"sqlite:///{directory / 'hotline.sqlite3'}", directory)
         return
     name = f"hotline_bench_{uuid.uuid4().hex[:10]}"
     with psycopg.connect(PG_URL, autocommit=True) as admin:
-        admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+        if template is None:
+            admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+        else:
+            admin.execute(sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(sql.Identifier(name), sql.Identifier(template)))
     try:
         yield RunStore(kind, _pg(name), directory, name)
     finally:
