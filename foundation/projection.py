@@ -144,13 +144,15 @@ class View(TrackingRecorder):
             yield
 
     @contextmanager
-    def joined(self, cursor: Cursor, tracking: Tracking) -> Iterator[None]:
-        """The same, inside a transaction other views share (``Together``): the caller commits."""
+    def joined(self, cursor: Cursor, tracking: Tracking, *, track: bool = True) -> Iterator[None]:
+        """The same, inside a transaction other views share (``Together``): the caller commits, and
+        records the position itself if ``track`` is False (several views' positions in one statement)."""
         self._cursor = cursor
         try:
             yield
             self.flush()
-            self.store.recorder._insert_tracking(cursor.raw, Tracking(self.name, tracking.notification_id))  # noqa: SLF001
+            if track:
+                self.store.recorder._insert_tracking(cursor.raw, Tracking(self.name, tracking.notification_id))  # noqa: SLF001
         finally:
             self._cursor = None
             self.forget()
@@ -199,9 +201,10 @@ class SqlProjection(Projection[View]):
         with self.view.batch(events[-1][1]):
             self.handle_events(events)
 
-    def process_joined(self, cursor: Cursor, events: Sequence[tuple[Any, Tracking]], tracking: Tracking) -> None:
-        """Handle ``events`` (perhaps none) in a transaction shared with other views, and record ``tracking`` in it."""
-        with self.view.joined(cursor, tracking):
+    def process_joined(self, cursor: Cursor, events: Sequence[tuple[Any, Tracking]], tracking: Tracking, *, track: bool = True) -> None:
+        """Handle ``events`` (perhaps none) in a transaction shared with other views, and record ``tracking`` in it
+        (unless ``track`` is False: the caller records it)."""
+        with self.view.joined(cursor, tracking, track=track):
             if events:
                 self.handle_events(events)
 
@@ -236,15 +239,23 @@ class Follower(Protocol):
     def process_batch(self, events: Sequence[tuple[Any, Tracking]]) -> None: ...
 
 
+class _MemberFailed(Exception):
+    """A member of a group failed while handling its events (the cause): the group's transaction is abandoned."""
+
+    def __init__(self, member: Any) -> None:
+        super().__init__(member.name)
+        self.member = member
+
+
 class Together:
     """Read models that follow the log together: one pull, one decode and one transaction per batch for all.
 
-    Each member still records its own position (in the shared transaction, at the batch's end, so
-    members stay level and a wait on any of them needs no query) and writes inside a savepoint of
-    its own. A member that fails on an event is rolled back to its savepoint and *leaves* the group
-    (``leaving``): ``Followers`` runs it alone from its last position, where a poison event is
-    pinpointed, reported and retried as for any follower, and can be set aside by decision. The
-    others go on. Members keep their names, so ``/health``, set-aside decisions and rebuilds still
+    Each member still records its own position (in the shared transaction, at the batch's end, all
+    in one statement, so members stay level and a wait on any of them needs no query). A member
+    that fails on an event *leaves* the group (``leaving``): the transaction is rolled back and the
+    others handle the batch again without it, while ``Followers`` runs it alone from its last
+    position, where a poison event is pinpointed, reported and retried as for any follower, and
+    can be set aside by decision. Members keep their names, so ``/health``, set-aside decisions and rebuilds still
     speak of each read model.
     """
 
@@ -280,38 +291,47 @@ class Together:
 
     def process_batch(self, events: Sequence[tuple[Any, Tracking]]) -> None:
         notifications = [n for n, _ in events]
-        end = Tracking(self.name, notifications[-1].id)
+        end = notifications[-1].id
         decoded: dict[int, Any] = {}
-        done: list[Any] = []
+        while True:
+            try:
+                moved = self._attempt(notifications, end, decoded)
+            except _MemberFailed as failure:
+                if not self._leave(failure.member, end):
+                    raise failure.__cause__ from None  # noqa: B904 - it had passed this batch: not its failure to leave on
+                continue  # the transaction was rolled back: the others handle the batch again without it
+            break
+        for name in moved:
+            self.positions[name] = end
+
+    def _attempt(self, notifications: Sequence[Notification], end: int, decoded: dict[int, Any]) -> list[str]:
+        """One transaction: each member's events, then every position moved in one statement.
+
+        A member whose handlers fail aborts the whole transaction (``_MemberFailed``): no member
+        keeps writes of a batch whose position was not recorded, and the caller runs the batch
+        again without it. That is the rare path; the usual one pays no savepoint per member.
+        """
+        moved: list[str] = []
         with self.store.sql.transaction(storable=True) as cursor:
             for member in list(self.members):
                 try:
-                    mine = self._for(member, notifications, decoded)  # an event it cannot decode fails it here
+                    mine = self._for(member, notifications, decoded)  # an event it cannot decode fails it here, before it wrote
                 except Exception:
-                    self._leave(member, end.notification_id)
+                    self._leave(member, end)
                     continue
                 if mine:
-                    self._process(cursor, member, mine, end)
-                elif self.positions.get(member.name, 0) < end.notification_id:  # nothing of its own: only its position moves
-                    member.process_joined(cursor, [], Tracking(member.name, end.notification_id))
-                if member in self.members:
-                    done.append(member)
-        for member in done:
-            self.positions[member.name] = end.notification_id
+                    try:
+                        member.process_joined(cursor, mine, Tracking(member.name, end), track=False)
+                    except Exception as error:
+                        raise _MemberFailed(member) from error
+                elif self.positions.get(member.name, 0) >= end:
+                    continue
+                moved.append(member.name)  # with events of its own, or none: only its position moves
+            self.store.recorder.record_positions(cursor.raw, moved, end)
+        return moved
 
-    def _process(self, cursor: Cursor, member: Any, mine: list[tuple[Any, Tracking]], end: Tracking) -> None:
-        """The member's events in a savepoint of its own: a failure undoes only its writes, and it leaves."""
-        cursor.execute("SAVEPOINT member")
-        try:
-            member.process_joined(cursor, mine, Tracking(member.name, end.notification_id))
-        except Exception:
-            cursor.execute("ROLLBACK TO SAVEPOINT member")
-            self._leave(member, end.notification_id)
-        finally:
-            cursor.execute("RELEASE SAVEPOINT member")
-
-    def _leave(self, member: Any, position: int) -> None:
-        """The member failed on the batch ending at ``position``: unless it had passed it already, it leaves.
+    def _leave(self, member: Any, position: int) -> bool:
+        """The member failed on the batch ending at ``position``: unless it had passed it already, it leaves (True).
 
         Its position is the one known in memory: reading it from the store here would ask for a
         second connection while this thread holds the write transaction (a deadlock on SQLite's
@@ -321,6 +341,8 @@ class Together:
             log.exception("read model %s failed in the group; it leaves the group and goes on alone", member.name)
             self.members.remove(member)
             self.leaving.append(member)
+            return True
+        return False
 
     def _for(self, member: Any, notifications: Sequence[Notification], decoded: dict[int, Any]) -> list[tuple[Any, Tracking]]:
         """The member's events in the batch: after its position, of its topics, not set aside for it (said loudly)."""

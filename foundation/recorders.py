@@ -154,6 +154,28 @@ class CommandRecords:
             rows = Cursor(raw, self.dialect).fetch(text, [after, upto], t=self.events_table_name)
         return [(int(row["position"]), row["topic"]) for row in rows]
 
+    def record_positions(self, raw: Any, names: Sequence[str], position: int) -> None:
+        """Several followers' positions in one statement, in the caller's transaction.
+
+        As the library records one (``_insert_tracking``): a position only moves forwards, and one
+        that would not (another process of the follower recorded it already) is an
+        ``IntegrityError``, which rolls the caller's transaction back.
+        """
+        if not names:
+            return
+        self._check_has_multi_row_tracking_table(raw)  # the library's one-time upgrade of an old tracking table
+        values = ", ".join("(?, ?)" for _ in names)
+        text = (
+            f"INSERT INTO {{t}} AS tr (application_name, notification_id) VALUES {values} "
+            "ON CONFLICT (application_name) DO UPDATE SET notification_id = excluded.notification_id "
+            "WHERE tr.notification_id < excluded.notification_id RETURNING application_name"
+        )
+        params = [value for name in names for value in (name, position)]
+        recorded = Cursor(raw, self.dialect).fetch(text, params, t=self.tracking_table)
+        if len(recorded) != len(names):
+            missed = sorted(set(names) - {row["application_name"] for row in recorded})
+            raise IntegrityError(f"positions of {', '.join(missed)} are at or beyond {position} already")
+
     def delete_tracking(self, name: str) -> None:
         """Forget a follower's position (it then rebuilds from the start of the log)."""
         with self.datastore.transaction(commit=True) as raw:

@@ -19,7 +19,7 @@ from hotline.bootstrap import Hotline, bootstrap
 from hotline.cli import main
 from hotline.web import create_app
 from projections.pages import ListFilter
-from tests.conftest import make_settings
+from tests.conftest import START, make_settings
 from tests.world import accept, seed_units
 
 pytestmark = pytest.mark.storage
@@ -112,3 +112,38 @@ def test_a_set_aside_must_name_a_position_in_the_log(hotline: Hotline) -> None:
         hotline.operations.set_aside(position=hotline.store.head() + 5, followers=(), reason="x", ctx=ctx(ADMIN))
     with pytest.raises(InvalidInput):
         hotline.operations.set_aside(position=1, followers=(), reason=" ", ctx=ctx(ADMIN))
+
+
+def test_a_member_failing_after_it_wrote_leaves_nothing_behind_and_the_others_count_once(
+    hotline: Hotline, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The group's transaction has no savepoint per member: a member that fails after writing rolls the
+    batch back, leaves, and the others handle the batch again; nothing is written twice or half."""
+    from projections.scorecards import ScorecardView
+    from tests.builders import CENTER
+    from tests.world import ctx
+
+    seed_units(hotline)
+    hotline.followers.catch_up()
+    case_id = accept(hotline)
+    hotline.cases.dispatch(case_id, lead_unit="U1", co_units=[], working_days=None, response_hours=None, ctx=ctx(CENTER))
+    flush, failed = ScorecardView.flush, []
+
+    def flush_then_fail(view: ScorecardView) -> None:
+        flush(view)  # the batch's rows are written in the shared transaction ...
+        if not failed:
+            failed.append(True)
+            raise RuntimeError("injected: the scorecards fail after writing")  # ... and then it fails
+
+    monkeypatch.setattr(ScorecardView, "flush", flush_then_fail)
+    caplog.set_level(logging.ERROR, logger="hotline.followers")
+    hotline.followers.catch_up()
+    assert failed and "read model scorecards failed in the group" in caplog.text
+    assert hotline.followers.runner("scorecards").name == "scorecards"  # it runs alone now
+    assert hotline.followers.runner("case_index").name == "read-models"  # the others go on together
+    assert str(case_id) in listed(hotline)
+    month = START.strftime("%Y-%m")
+    totals = hotline.scorecards.totals((month, month), units=["U1"])
+    assert totals[("U1", "")]["dispatched"] == 1  # written once: the failed attempt's rows were rolled back
+    head = hotline.store.head()
+    assert all(hotline.store.recorder.max_tracking_id(name) == head for name in ("case_index", "scorecards", "findings_list"))

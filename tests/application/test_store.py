@@ -169,3 +169,18 @@ def test_long_lived_counters_and_tallies_are_snapshotted_too(database_url: str) 
         assert registry and registry[-1].mutate(None).units.keys() >= {"U1", "U2", "U3"}
     finally:
         hotline.close()
+
+
+def test_several_positions_recorded_in_one_statement_only_move_forwards(hotline: Any) -> None:
+    """The read models' group records every member's position at once, as the library records one:
+    a position that would not move forwards refuses the whole statement (its transaction rolls back)."""
+    recorder = hotline.store.recorder
+    with hotline.store.sql.transaction() as cursor:
+        recorder.record_positions(cursor.raw, ["group-a", "group-b"], 10)
+    assert (recorder.max_tracking_id("group-a"), recorder.max_tracking_id("group-b")) == (10, 10)
+    with pytest.raises(IntegrityError, match="group-a"), hotline.store.sql.transaction() as cursor:
+        recorder.record_positions(cursor.raw, ["group-a", "group-c"], 10)  # group-a is there already
+    assert (recorder.max_tracking_id("group-a"), recorder.max_tracking_id("group-c")) == (10, None)
+    with hotline.store.sql.transaction() as cursor:
+        recorder.record_positions(cursor.raw, ["group-a", "group-c"], 12)
+    assert (recorder.max_tracking_id("group-a"), recorder.max_tracking_id("group-b"), recorder.max_tracking_id("group-c")) == (12, 10, 12)
