@@ -113,4 +113,4 @@ class Findings(BaseApplication):
             command(finding, *args, **kwargs, now=ctx.now, actor=ctx.actor)
             return Changes(finding)
 
-        return self.record(ctx, decide)
+        return self.record(ctx, decide, turn=finding_id)

@@ -279,7 +279,7 @@ class Cases(BaseApplication):
                 return Changes(None, result=0)
             return Changes(case, result=record_due_facts(case, until=until, now=now))
 
-        return self.record(Context(actor=TIMEKEEPER, now=now or until), decide).result
+        return self.record(Context(actor=TIMEKEEPER, now=now or until), decide, turn=case_id).result
 
     # ------------------------------------------------------------ plumbing
 
@@ -292,7 +292,7 @@ class Cases(BaseApplication):
             command(case, *args, **kwargs, now=ctx.now, actor=ctx.actor)
             return Changes(case)
 
-        return self.record(ctx, decide)
+        return self.record(ctx, decide, turn=case_id)
 
 
 def _version_at(events: list[Any], instant: datetime) -> int:

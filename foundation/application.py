@@ -15,8 +15,9 @@ from __future__ import annotations
 
 import contextlib
 import random
+import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Hashable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
@@ -128,6 +129,40 @@ class SharingRepository(Repository):
         return aggregate
 
 
+class Turns:
+    """Commands on the same aggregate in one process take turns instead of colliding.
+
+    Optimistic concurrency decides between processes: a save that finds the aggregate moved on
+    fails and the command is decided again. Inside one process that is a storm: fifty commands on
+    one case all load the same version, one saves, forty-nine decide again, and so on, until some
+    run out of attempts and answer 503 (seen on a slow machine). Deciding and saving under a lock
+    per aggregate makes them queue instead; between processes the retry still applies.
+    """
+
+    def __init__(self) -> None:
+        self._guard = threading.Lock()
+        self._held: dict[Hashable, tuple[threading.Lock, int]] = {}
+
+    @contextlib.contextmanager
+    def of(self, key: Hashable | None) -> Iterator[None]:
+        if key is None:
+            yield
+            return
+        with self._guard:
+            lock, users = self._held.get(key, (threading.Lock(), 0))
+            self._held[key] = (lock, users + 1)
+        try:
+            with lock:
+                yield
+        finally:
+            with self._guard:
+                lock, users = self._held[key]
+                if users == 1:
+                    del self._held[key]
+                else:
+                    self._held[key] = (lock, users - 1)
+
+
 class KeptIndex(Protocol):
     """An index written in the same transaction as the events of the aggregates it covers."""
 
@@ -143,6 +178,7 @@ class BaseApplication(Application):
     def __init__(self, store: Store, *, snapshot_every: dict[type, int] | None = None, kept: Sequence[KeptIndex] = ()) -> None:
         self.store = store
         self.kept = tuple(kept)
+        self.turns = Turns()
         super().__init__(env=None)
         self.snapshotting_intervals = dict(snapshot_every or {})
 
@@ -193,12 +229,18 @@ class BaseApplication(Application):
 
     # ----------------------------------------------------------- saving
 
-    def record(self, ctx: Context, decide: Callable[[], Changes]) -> Recorded:
+    def record(self, ctx: Context, decide: Callable[[], Changes], *, turn: Hashable | None = None) -> Recorded:
         """Decide and save, retrying on a concurrent write unless the caller pinned a version.
 
         ``decide`` loads what it needs, checks ``ctx.expected_version`` on its subject (see
-        :meth:`check_version`), lets the aggregates decide, and returns the ``Changes``.
+        :meth:`check_version`), lets the aggregates decide, and returns the ``Changes``. With
+        ``turn`` (the subject's id, when the caller knows it), commands on it in this process take
+        turns (``Turns``).
         """
+        with self.turns.of(turn):
+            return self._record_deciding(ctx, decide)
+
+    def _record_deciding(self, ctx: Context, decide: Callable[[], Changes]) -> Recorded:
         for attempt in range(MAX_ATTEMPTS):
             changes = decide()
             subject = changes.subject
