@@ -33,3 +33,23 @@ def test_bench_runs_on_sqlite_and_prints_its_figures_as_json() -> None:
     assert figures["ratios"]["command_vs_http_library_save"] > 0
     assert figures["ratios"]["rebuild_vs_decode"] > 0
     assert figures["targets"]["followers_overhead"]["target"] == "<= 1.3"
+
+
+def test_the_instruction_count_workload_plays_with_the_followers_live_and_stopped(tmp_path: Path) -> None:
+    """``bench.instructions`` counts the same lifecycles twice: with the followers live every command's
+    case reaches the case index; stopped, nothing does (the difference is what the followers cost)."""
+    import sqlite3
+
+    for followers, listed in (("embedded", 5), ("external", 0)):
+        directory = tmp_path / followers
+        directory.mkdir()
+        done = subprocess.run(
+            [sys.executable, "-m", "bench.instructions", "--play", "2", "--followers", followers, "--directory", str(directory)],
+            cwd=ROOT, capture_output=True, text=True, timeout=300, check=False,
+        )
+        assert done.returncode == 0, done.stderr[-3000:]
+        with sqlite3.connect(directory / "hotline.sqlite3") as conn:
+            tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+            rows = conn.execute("SELECT count(*) FROM case_list").fetchone()[0] if "case_list" in tables else 0
+            replied = conn.execute("SELECT count(*) FROM case_list WHERE status = 'replied'").fetchone()[0] if rows else 0
+        assert (rows, replied) == (listed, listed), followers
