@@ -140,7 +140,7 @@ class View(TrackingRecorder):
 
         The handlers' text is written as the database can hold it (``foundation.sql.storable``).
         """
-        with self.sql.transaction(storable=True) as cursor, self.joined(cursor, tracking):
+        with self.sql.transaction(storable=True, durable=False) as cursor, self.joined(cursor, tracking):  # derived again after a power cut
             yield
 
     @contextmanager
@@ -312,7 +312,7 @@ class Together:
         again without it. That is the rare path; the usual one pays no savepoint per member.
         """
         moved: list[str] = []
-        with self.store.sql.transaction(storable=True) as cursor:
+        with self.store.sql.transaction(storable=True, durable=False) as cursor:  # read models: derived again after a power cut
             for member in list(self.members):
                 try:
                     mine = self._for(member, notifications, decoded)  # an event it cannot decode fails it here, before it wrote

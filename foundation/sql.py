@@ -118,9 +118,35 @@ class Sql:
         return self.dialect.table(name)
 
     @contextmanager
-    def transaction(self, *, commit: bool = True, storable: bool = False) -> Iterator[Cursor]:
-        with self.datastore.transaction(commit=commit) as curs:
-            yield Cursor(curs, self.dialect, storable=storable)
+    def transaction(self, *, commit: bool = True, storable: bool = False, durable: bool = True) -> Iterator[Cursor]:
+        """A transaction; ``durable=False``: its commit does not wait for the disk.
+
+        For what can be derived again from the log, and only that (the read models): a power cut
+        may lose the last such commits, whole, with the positions recorded in them, and the
+        followers derive them again at the next start. The log's own writers (commands, the rules
+        process) always wait for the disk; a commit that waits also makes every earlier one durable
+        (one write-ahead log in both databases). On SQLite the connection's safety level can only
+        change outside a transaction, so it is lowered around this one and restored; on
+        PostgreSQL ``SET LOCAL`` ends with the transaction.
+        """
+        if durable or not commit:
+            with self.datastore.transaction(commit=commit) as curs:
+                yield Cursor(curs, self.dialect, storable=storable)
+            return
+        if self.kind == "postgres":
+            with self.datastore.transaction(commit=True) as curs:
+                curs.execute("SET LOCAL synchronous_commit = off")
+                yield Cursor(curs, self.dialect, storable=storable)
+            return
+        with self.datastore.get_connection(commit=True) as connection:
+            raw = connection._sqlite_conn  # noqa: SLF001 - the library's pooled connection has no setting for this
+            level = raw.execute("PRAGMA synchronous").fetchone()[0]
+            raw.execute("PRAGMA synchronous = NORMAL")
+            try:
+                with connection.transaction(commit=True) as curs:
+                    yield Cursor(curs, self.dialect, storable=storable)
+            finally:
+                raw.execute(f"PRAGMA synchronous = {int(level)}")
 
     def has_table(self, name: str) -> bool:
         if self.kind == "sqlite":

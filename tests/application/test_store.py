@@ -184,3 +184,49 @@ def test_several_positions_recorded_in_one_statement_only_move_forwards(hotline:
     with hotline.store.sql.transaction() as cursor:
         recorder.record_positions(cursor.raw, ["group-a", "group-c"], 12)
     assert (recorder.max_tracking_id("group-a"), recorder.max_tracking_id("group-b"), recorder.max_tracking_id("group-c")) == (12, 10, 12)
+
+
+def _commit_waits(cursor: Any, kind: str) -> bool:
+    if kind == "sqlite":
+        return cursor.fetch("PRAGMA synchronous")[0]["synchronous"] >= 2  # FULL: the commit syncs the log to disk
+    return cursor.fetch("SHOW synchronous_commit")[0]["synchronous_commit"] != "off"
+
+
+def test_only_the_read_models_commit_without_waiting_for_the_disk_and_the_connection_is_given_back_durable(hotline: Any) -> None:
+    """What can be derived again from the log (the read models) does not wait for the disk at commit; commands
+    and the rules process, which write the log, do; and a connection lent for a read model goes back to the
+    pool as durable as it came (SQLite's level is a setting of the connection, not of the transaction)."""
+    sql, kind = hotline.store.sql, hotline.store.sql.kind
+    with sql.transaction() as cursor:
+        assert _commit_waits(cursor, kind)
+    with sql.transaction(durable=False) as cursor:
+        assert not _commit_waits(cursor, kind)
+    for _ in range(20):  # every pooled connection, after it served a read model, commits durably again
+        with sql.transaction() as cursor:
+            assert _commit_waits(cursor, kind)
+    seed_units(hotline)
+    levels: list[bool] = []
+    original = type(sql).transaction
+
+    def watched(self: Any, **kwargs: Any) -> Any:
+        class Watched:
+            def __enter__(inner) -> Any:
+                inner.context = original(self, **kwargs)
+                cursor = inner.context.__enter__()
+                if kwargs.get("commit", True):
+                    levels.append((kwargs.get("durable", True), _commit_waits(cursor, kind)))
+                return cursor
+
+            def __exit__(inner, *exc: Any) -> Any:
+                return inner.context.__exit__(*exc)
+
+        return Watched()
+
+    type(sql).transaction = watched  # type: ignore[method-assign]
+    try:
+        accept(hotline)
+        hotline.followers.catch_up()
+    finally:
+        type(sql).transaction = original  # type: ignore[method-assign]
+    assert (False, False) in levels  # the read models' batch
+    assert all(waits for durable, waits in levels if durable)
