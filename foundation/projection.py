@@ -395,6 +395,8 @@ class Runner:
         self._subscription: Any = None
         self.adopt: Any = None
         """Called with each member that leaves a group this runner runs (``Together``)."""
+        self.announce: Any = None
+        """Called after each batch this runner recorded: tells processes that wait on it from elsewhere (PostgreSQL)."""
 
     @property
     def name(self) -> str:
@@ -477,6 +479,11 @@ class Runner:
                 self.store.recorder.insert_tracking(Tracking(self.name, notifications[-1].id))
             self.batches += 1
         self._advance(notifications[-1].id)
+        if self.announce is not None:
+            try:
+                self.announce()
+            except Exception:  # noqa: BLE001 - a waiter elsewhere falls back to polling; following goes on
+                log.warning("follower %s could not announce position %d", self.name, notifications[-1].id, exc_info=True)
 
     def step(self) -> bool:
         """Handle the next batch read directly from the log; False at the head (catching up without threads)."""
@@ -588,7 +595,7 @@ class Followers:
     """Runs the followers of the log (processes first) and answers the read-your-writes barrier."""
 
     def __init__(
-        self, store: Store, followers: Sequence[Follower], *, inline: bool = False, linger: float = 0.0
+        self, store: Store, followers: Sequence[Follower], *, inline: bool = False, linger: float = 0.0, announce: bool = False
     ) -> None:
         self.store = store
         self.inline = inline
@@ -603,14 +610,50 @@ class Followers:
             alone.append(Together(store, joinable))
         else:
             alone += joinable
+        self.announce = getattr(store.recorder, "announce_position", None) if announce else None
+        """After each batch, tell processes whose followers run here that positions moved (PostgreSQL; None: nobody to tell)."""
         self.runners = [self._runner(f) for f in sorted(alone, key=lambda f: f.stage)]
         self._stopping = threading.Event()
         self._adopting = threading.Lock()
+        self._listener: threading.Thread | None = None
+        self.heard = 0
+        """How often another process's announcement moved the positions known here (``listen``)."""
 
     def _runner(self, follower: Any) -> Runner:
         runner = Runner(follower, self.store, linger=self.linger)
         runner.adopt = self._adopt
+        runner.announce = self.announce
         return runner
+
+    def listen(self) -> None:
+        """In a process whose followers run elsewhere (a worker): wake its waits when that process records positions.
+
+        Without it a wait here polls the store every 50 ms; on PostgreSQL the worker announces each
+        batch it recorded (``announce``), and one read of every position answers all waits at once.
+        SQLite has no notifications between processes: there the polling stays.
+        """
+        heard = getattr(self.store.recorder, "heard_positions", None)
+        if heard is None or self._listener is not None:
+            return
+        self._listener = threading.Thread(target=self._hear, args=(heard,), name="followers-heard", daemon=True)
+        self._listener.start()
+
+    def _hear(self, heard: Any) -> None:
+        while not self._stopping.is_set():
+            try:
+                for _ in heard(self._stopping):
+                    self._learn_positions()
+            except Exception:  # noqa: BLE001 - the store may be down: waits poll meanwhile; listen again
+                log.warning("could not listen for the followers' positions; retrying", exc_info=True)
+                self._stopping.wait(1.0)
+
+    def _learn_positions(self) -> None:
+        known = self.store.recorder.positions()
+        for runner in self.runners:
+            follower = runner.follower
+            names = [m.name for m in follower.members] if isinstance(follower, Together) else [runner.name]
+            runner._advance(min((known.get(name, 0) for name in names), default=0))  # noqa: SLF001
+        self.heard += 1
 
     def _adopt(self, member: Any) -> None:
         """A member left its group (it failed on an event): from now on it runs alone, from its own position."""
@@ -658,6 +701,8 @@ class Followers:
         self._stopping.set()
         for runner in self.runners:
             runner.interrupt()
+        if self._listener is not None:
+            self._listener.join(timeout=5)
         for runner in self.runners:
             if runner.thread is not None:
                 runner.thread.join(timeout=10)

@@ -16,7 +16,7 @@ a plain transaction in which every error rolls everything back.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -25,7 +25,7 @@ from uuid import UUID
 from eventsourcing.persistence import IntegrityError, StoredEvent, Tracking
 from eventsourcing.postgres import PostgresProcessRecorder
 from eventsourcing.sqlite import SQLiteProcessRecorder
-from psycopg.sql import SQL, Literal
+from psycopg.sql import SQL, Identifier, Literal
 
 from foundation.sql import Cursor, Dialect, Write, append_only
 from foundation.subscriptions import PostgresBatchSubscription, SQLiteSubscription
@@ -176,6 +176,12 @@ class CommandRecords:
             missed = sorted(set(names) - {row["application_name"] for row in recorded})
             raise IntegrityError(f"positions of {', '.join(missed)} are at or beyond {position} already")
 
+    def positions(self) -> dict[str, int]:
+        """Every follower's recorded position, in one read."""
+        with self.datastore.transaction(commit=False) as raw:
+            rows = Cursor(raw, self.dialect).fetch("SELECT application_name, notification_id FROM {t}", t=self.tracking_table)
+        return {row["application_name"]: int(row["notification_id"]) for row in rows}
+
     def delete_tracking(self, name: str) -> None:
         """Forget a follower's position (it then rebuilds from the start of the log)."""
         with self.datastore.transaction(commit=True) as raw:
@@ -295,6 +301,26 @@ class PostgresRecorder(CommandRecords, PostgresProcessRecorder):
 
     def subscribe(self, gt: int | None = None, topics: Sequence[str] = ()) -> PostgresBatchSubscription:
         return PostgresBatchSubscription(self, gt=gt, topics=topics)
+
+    # ------------------------------------------- followers' positions, across processes
+
+    @property
+    def positions_channel(self) -> str:
+        """Where processes that run followers say they recorded a position (one channel per log)."""
+        return f"{self.channel_name}_followed"[:63]
+
+    def announce_position(self) -> None:
+        """Tell the processes that wait on followers run elsewhere: positions moved (read them)."""
+        with self.datastore.get_connection() as conn:
+            conn.execute(SQL("SELECT pg_notify({0}, '')").format(Literal(self.positions_channel)))
+
+    def heard_positions(self, stopping: Any) -> Iterator[None]:
+        """Once for each announcement (or burst of them), until ``stopping`` is set."""
+        with self.datastore.get_connection() as conn:
+            conn.execute(SQL("LISTEN {0}").format(Identifier(self.positions_channel)))
+            while not stopping.is_set():
+                if any(True for _ in conn.notifies(timeout=0.1, stop_after=1)):
+                    yield
 
     def _create_table(self, curs: Any) -> None:
         """Create what is missing; an existing event table is left alone (after ``harden`` an

@@ -64,6 +64,7 @@ class Hotline:
     def start(self) -> None:
         """Catch up every read model and process, then follow the log live, keep time and sign tree heads."""
         if self.settings.followers == "external":
+            self.followers.listen()  # the followers run in another process: hear when it records positions
             return
         self.followers.catch_up()
         if self.settings.followers == "embedded":
@@ -112,6 +113,7 @@ def bootstrap(settings: Settings) -> Hotline:
         [rules, CaseIndex(index), FindingsIndex(findings_index), Scorecards(scorecards), SpotChecks(spot_checks), IntegrityTree(tree)],
         inline=settings.followers == "inline",
         linger=settings.follower_linger,
+        announce=settings.followers == "embedded",  # processes that wait on these followers from elsewhere are told
     )
     if settings.followers != "external":
         followers.setup()

@@ -44,3 +44,28 @@ def test_a_waiting_reader_does_not_sit_out_the_lingering_and_an_unwatched_stream
     finally:
         hotline.close()
 
+
+
+def test_a_process_whose_followers_run_elsewhere_hears_their_positions_on_postgresql_and_polls_on_sqlite(
+    database_url: str, tmp_path: Path
+) -> None:
+    """A worker (followers embedded) and an API process (followers external) on one store: the API's
+    read-your-writes wait is woken by the worker's announcements on PostgreSQL (before, it only polled the
+    store every 50 ms); SQLite has no notifications between processes, and there it still polls."""
+    worker = bootstrap(make_settings(database_url, followers="embedded", var_dir=tmp_path / "worker"))
+    worker.start()
+    api = bootstrap(make_settings(database_url, followers="external", var_dir=tmp_path / "api"))
+    api.start()
+    try:
+        seed_units(api)
+        for _ in range(3):
+            case_id = accept(api)
+            assert api.consistent(api.store.head())
+            assert str(case_id) in {item["id"] for item in api.index.list(ListFilter(), page_size=50, page_token=None)[0]}
+        if api.store.sql.kind == "postgres":
+            assert api.followers.heard >= 1
+        else:
+            assert api.followers.heard == 0
+    finally:
+        api.close()
+        worker.close()
