@@ -13,6 +13,7 @@ For one store, in one run, on this machine:
 4. the framework's floor (``bench.floor``: a bare FastAPI route doing the library's get + 1 event +
    save, same uvicorn options) measured the same way;
 5. the server again with its followers stopped (``HOTLINE_FOLLOWERS=external``): the followers' cost;
+   on PostgreSQL also with them in a worker process (``hotline projections run``): the ``_worker`` figures;
 6. every read model rebuilt from scratch, in a process of its own (``bench.rebuild``).
 
 Headline command figures are the median of ``--rounds`` rounds (3). A table goes to stdout; with
@@ -35,7 +36,7 @@ from pathlib import Path
 from typing import Any
 
 from bench import clients
-from bench.servers import floor_server, hotline_server
+from bench.servers import Worker, floor_server, hotline_server
 from bench.stores import Load, RunStore, decode_events_per_s, fresh_store, library_save, load, raw_insert_rows_per_s
 
 TARGETS = {
@@ -151,6 +152,19 @@ def measure(store: RunStore, plan: Load, *, rounds: int, lifecycles: int, reuse:
         figures["command_mean_ms_followers_stopped"] = stopped_mean
         figures["followers_overhead"] = round(live_mean / stopped_mean, 2)
 
+    if store.kind == "postgres":
+        note("the server with its followers in a worker process (hotline projections run; HOTLINE_FOLLOWERS=external)")
+        with Worker(store, start), hotline_server(store, start, followers="external") as server:
+            clients.run(lambda: clients.commands(server.base, clients=1, cases_per_client=3))
+            apart, _ = rounds_on(server, lambda: clients.commands(server.base, clients=1, cases_per_client=lifecycles), rounds)
+            figures["command_mean_ms_worker"] = median([s.mean_ms for s in apart])
+            figures["followers_overhead_worker"] = round(figures["command_mean_ms_worker"] / stopped_mean, 2)
+            sixteen = [clients.run(lambda: clients.commands(server.base, clients=16, cases_per_client=max(2, lifecycles // 5))) for _ in range(rounds)]
+            figures["command_p99_ms_16_worker"] = median([s.ms(0.99) for s in sixteen])
+            figures["server_errors"] += sum(s.errors for s in (*apart, *sixteen))
+            waited, plain = clients.run(lambda: clients.min_position(server.base))
+            figures["min_position_read_extra_ms_worker"] = round(waited.ms(0.5) - plain.ms(0.5), 2)
+
     note("every read model rebuilt from scratch (bench.rebuild)")
     rebuilt = rebuild(store)
     figures["rebuild_events_per_s"] = round(rebuilt["events_per_s"], 1)
@@ -253,6 +267,10 @@ ROWS = (
     ("followers_overhead", None, None),
     ("command_mean_ms", None, None),
     ("command_mean_ms_followers_stopped", None, None),
+    ("command_mean_ms_worker", None, None),
+    ("followers_overhead_worker", None, None),
+    ("command_p99_ms_16_worker", None, None),
+    ("min_position_read_extra_ms_worker", None, None),
     ("rebuild_events_per_s", "decode_events_per_s", "rebuild_vs_decode"),
     ("rebuild_seconds", None, None),
     ("rebuild_peak_rss_mb", None, None),

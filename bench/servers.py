@@ -98,6 +98,40 @@ def hotline_server(store: RunStore, start: str, *, followers: str = "embedded") 
     return Server(f"hotline-{followers}", [sys.executable, "-m", "hotline.cli", "serve"], env, store.directory)
 
 
+class Worker:
+    """``hotline projections run`` in a subprocess: the followers and the timekeeper of a store, away from the API."""
+
+    def __init__(self, store: RunStore, start: str, *, ready_timeout: float = 1800) -> None:
+        env = store.env(HOTLINE_CLOCK="manual", HOTLINE_CLOCK_START=start)
+        self.log_path = store.directory / "worker.log"
+        self._log = self.log_path.open("w")
+        self.process = subprocess.Popen(  # noqa: S603 - our own CLI
+            [sys.executable, "-m", "hotline.cli", "projections", "run"], env=env, stdout=self._log, stderr=subprocess.STDOUT
+        )
+        deadline = time.monotonic() + ready_timeout
+        while "followers running on" not in self.log_path.read_text(errors="replace"):
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                self.stop()
+                raise RuntimeError(f"the worker did not start; see {self.log_path}:\n{self.log_path.read_text()[-3000:]}")
+            time.sleep(0.2)
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGINT)
+            try:
+                self.process.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self._log.close()
+
+    def __enter__(self) -> Worker:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
 def floor_server(store: RunStore) -> Server:
     return Server("floor", [sys.executable, "-m", "bench.floor"], store.env(), store.directory)
 

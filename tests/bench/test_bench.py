@@ -53,3 +53,16 @@ def test_the_instruction_count_workload_plays_with_the_followers_live_and_stoppe
             rows = conn.execute("SELECT count(*) FROM case_list").fetchone()[0] if "case_list" in tables else 0
             replied = conn.execute("SELECT count(*) FROM case_list WHERE status = 'replied'").fetchone()[0] if rows else 0
         assert (rows, replied) == (listed, listed), followers
+
+
+def test_bench_runs_on_postgresql_with_the_followers_in_a_worker_too() -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "bench", "--cases", "30", "--months", "1", "--store", "postgres", "--rounds", "1", "--lifecycles", "2", "--json"],
+        cwd=ROOT, capture_output=True, text=True, timeout=600, check=False,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    figures = json.loads(done.stdout.strip().splitlines()[-1])
+    assert figures["store"] == "postgres" and figures["server_errors"] == 0
+    for name in ("command_mean_ms_worker", "followers_overhead_worker", "command_p99_ms_16_worker", "command_per_s", "followers_overhead"):
+        assert isinstance(figures[name], int | float) and figures[name] > 0, name
+    assert isinstance(figures["min_position_read_extra_ms_worker"], int | float)
