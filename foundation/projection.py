@@ -595,7 +595,7 @@ class Followers:
     """Runs the followers of the log (processes first) and answers the read-your-writes barrier."""
 
     def __init__(
-        self, store: Store, followers: Sequence[Follower], *, inline: bool = False, linger: float = 0.0, announce: bool = False
+        self, store: Store, followers: Sequence[Follower], *, inline: bool = False, linger: float = 0.0
     ) -> None:
         self.store = store
         self.inline = inline
@@ -610,7 +610,7 @@ class Followers:
             alone.append(Together(store, joinable))
         else:
             alone += joinable
-        self.announce = getattr(store.recorder, "announce_position", None) if announce else None
+        self.announce: Any = None
         """After each batch, tell processes whose followers run here that positions moved (PostgreSQL; None: nobody to tell)."""
         self.runners = [self._runner(f) for f in sorted(alone, key=lambda f: f.stage)]
         self._stopping = threading.Event()
@@ -624,6 +624,16 @@ class Followers:
         runner.adopt = self._adopt
         runner.announce = self.announce
         return runner
+
+    def announcing(self) -> None:
+        """Run as the worker of other processes (``hotline projections run``): announce each batch recorded.
+
+        Those processes (``HOTLINE_FOLLOWERS=external``) ``listen``. On SQLite there is nothing to
+        announce with: they poll.
+        """
+        self.announce = getattr(self.store.recorder, "announce_position", None)
+        for runner in self.runners:
+            runner.announce = self.announce
 
     def listen(self) -> None:
         """In a process whose followers run elsewhere (a worker): wake its waits when that process records positions.

@@ -113,7 +113,6 @@ def bootstrap(settings: Settings) -> Hotline:
         [rules, CaseIndex(index), FindingsIndex(findings_index), Scorecards(scorecards), SpotChecks(spot_checks), IntegrityTree(tree)],
         inline=settings.followers == "inline",
         linger=settings.follower_linger,
-        announce=settings.followers == "embedded",  # processes that wait on these followers from elsewhere are told
     )
     if settings.followers != "external":
         followers.setup()

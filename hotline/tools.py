@@ -120,6 +120,7 @@ def _worker(settings: Settings) -> int:
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stopping.set())
     try:
+        hotline.followers.announcing()  # API processes with HOTLINE_FOLLOWERS=external hear each batch recorded
         hotline.start()
         print(f"followers running on {settings.database.describe()}: {', '.join(hotline.followers.order)}", flush=True)
         stopping.wait()

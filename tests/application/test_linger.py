@@ -53,6 +53,7 @@ def test_a_process_whose_followers_run_elsewhere_hears_their_positions_on_postgr
     read-your-writes wait is woken by the worker's announcements on PostgreSQL (before, it only polled the
     store every 50 ms); SQLite has no notifications between processes, and there it still polls."""
     worker = bootstrap(make_settings(database_url, followers="embedded", var_dir=tmp_path / "worker"))
+    worker.followers.announcing()  # as ``hotline projections run`` does
     worker.start()
     api = bootstrap(make_settings(database_url, followers="external", var_dir=tmp_path / "api"))
     api.start()
