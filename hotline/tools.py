@@ -6,7 +6,8 @@
   Stop the followers that write it first (the API with embedded followers, or the worker).
 * ``projections run``: the worker: the rules process, every read model and the timekeeper, against
   the configured database, until SIGINT/SIGTERM; API processes then run with
-  ``HOTLINE_FOLLOWERS=external`` and only wait for positions.
+  ``HOTLINE_FOLLOWERS=external`` and only wait for positions (on PostgreSQL the worker announces
+  each batch it records, and their waits wake then; on SQLite they poll).
 * ``report monthly YYYY-MM`` / ``report assessment YYYY``: a report as json, csv, xlsx or html, to a
   file (``-o``) or standard output.
 """
