@@ -255,8 +255,8 @@ class Together:
     that fails on an event *leaves* the group (``leaving``): the transaction is rolled back and the
     others handle the batch again without it, while ``Followers`` runs it alone from its last
     position, where a poison event is pinpointed, reported and retried as for any follower, and
-    can be set aside by decision. Members keep their names, so ``/health``, set-aside decisions and rebuilds still
-    speak of each read model.
+    can be set aside by decision. Members keep their names, so ``/health``, set-aside decisions
+    and rebuilds still speak of each read model.
     """
 
     name = "read-models"
