@@ -258,19 +258,27 @@ async def urge(request: Request, case_id: str) -> Response:
 
 
 @router.post("/cases/{case_id}/returns/{number}/decision")
-async def decide_return(request: Request, case_id: str, number: int) -> Response:
+async def decide_return(request: Request, case_id: str, number: str) -> Response:
     form = await form_of(request)
     return _act(request, case_id, form, lambda services, uuid, ctx: services.cases.decide_return(
-        uuid, number, accepted=form.get("accepted") == "yes", reason=form.get("reason", ""), ctx=ctx
+        uuid, _ordinal(number, "return"), accepted=form.get("accepted") == "yes", reason=form.get("reason", ""), ctx=ctx
     ), done="已审核退回", api="/v1/cases/{case_id}/returns/{n}/decision")
 
 
 @router.post("/cases/{case_id}/justifications/{number}/decision")
-async def decide_justification(request: Request, case_id: str, number: int) -> Response:
+async def decide_justification(request: Request, case_id: str, number: str) -> Response:
     form = await form_of(request)
     return _act(request, case_id, form, lambda services, uuid, ctx: services.cases.decide_justification(
-        uuid, number, accepted=form.get("accepted") == "yes", reason=form.get("reason", ""), ctx=ctx
+        uuid, _ordinal(number, "justification"), accepted=form.get("accepted") == "yes", reason=form.get("reason", ""), ctx=ctx
     ), done="已审核正当理由", api="/v1/cases/{case_id}/justifications/{n}/decision")
+
+
+def _ordinal(number: str, what: str) -> int:
+    """A return's or justification's number from a form's path: ASCII digits, else nothing by that number
+    (the console answers with its own page, not the API's JSON 422 for a path that is not an integer)."""
+    if not re.fullmatch(r"[1-9][0-9]{0,5}", number):
+        raise NotFound(what, number)
+    return int(number)
 
 
 def _may(api: str, actor: Actor) -> bool:

@@ -192,3 +192,20 @@ def test_an_appeal_form_with_an_odd_sanction_number_is_refused_in_words_not_a_50
         )
         assert answer.status_code == 303, (odd, answer.status_code)
     assert hotline.store.head() == head
+
+
+def test_a_form_path_with_an_odd_number_answers_with_the_consoles_page_not_the_apis_json(console_on: Any) -> None:
+    """A return's or justification's number in a form's path that is not a plain number (a hand-edited
+    address): the console's own 404 page in words, nothing recorded (before: the API's JSON 422)."""
+    hotline, resources, clients = console_on
+    client = clients["center"]
+    csrf = re.search(r'name="csrf" value="([^"]+)"', client.get("/console/reports").text)
+    assert csrf is not None
+    head = hotline.store.head()
+    for kind in ("returns", "justifications"):
+        for odd in ("abc", "²", "１", "0", "-1", "9" * 30):
+            path = f"/console/cases/{resources['case'][OWN]}/{kind}/{odd}/decision"
+            answer = client.post(path, data={"csrf": csrf.group(1), "accepted": "no", "reason": "r"}, follow_redirects=False)
+            assert (answer.status_code, answer.headers["content-type"].split(";")[0]) == (404, "text/html"), (kind, odd, answer.status_code)
+            assert "未找到" in answer.text
+    assert hotline.store.head() == head
