@@ -1,4 +1,4 @@
-"""Servers in subprocesses: the real ``hotline serve``, and the framework's floor (``bench.floor``)."""
+"""Our commands in subprocesses: the real ``hotline serve``, its worker (``hotline projections run``), and the framework's floor (``bench.floor``)."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Self
 
 import httpx2
 
@@ -21,16 +22,53 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-class Server:
-    """A server process on a free port, waited for until ``/health`` answers, stopped with SIGINT."""
+class Process:
+    """One of our own commands in a subprocess, its output in a log, stopped with SIGINT (killed after a minute)."""
 
-    def __init__(self, name: str, command: list[str], env: dict[str, str], directory: Path, *, ready_timeout: float = 1800) -> None:
+    def __init__(self, name: str, command: list[str], env: dict[str, str], directory: Path) -> None:
         self.name = name
-        self.port = free_port()
-        self.base = f"http://127.0.0.1:{self.port}"
         self.log_path = directory / f"{name}.log"
         self._log = self.log_path.open("w")
-        self.process = subprocess.Popen([*command, "--port", str(self.port)], env=env, stdout=self._log, stderr=subprocess.STDOUT)
+        self.process = subprocess.Popen(command, env=env, stdout=self._log, stderr=subprocess.STDOUT)  # noqa: S603 - our own commands
+
+    def _keep_log_of_errors(self) -> None:
+        """A log with a traceback outlives the run's temporary directory (var/bench/logs/)."""
+        self._log.flush()
+        text = self.log_path.read_text(errors="replace")
+        if "Traceback" in text:
+            kept = Path("var/bench/logs") / f"{time.strftime('%Y%m%d-%H%M%S')}-{self.name}.log"
+            kept.parent.mkdir(parents=True, exist_ok=True)
+            kept.write_text(text)
+            print(f"[bench] {self.name} logged errors: kept in {kept}", file=sys.stderr, flush=True)
+
+    def tail(self) -> str:
+        return self.log_path.read_text(errors="replace")[-3000:]
+
+    def stop(self) -> None:
+        self._keep_log_of_errors()
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGINT)
+            try:
+                self.process.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self._log.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+class Server(Process):
+    """A server process on a free port, waited for until ``/health`` answers."""
+
+    def __init__(self, name: str, command: list[str], env: dict[str, str], directory: Path, *, ready_timeout: float = 1800) -> None:
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        super().__init__(name, [*command, "--port", str(self.port)], env, directory)
         self._wait_ready(ready_timeout)
 
     def _wait_ready(self, timeout: float) -> None:
@@ -47,19 +85,6 @@ class Server:
         self.stop()
         raise RuntimeError(f"{self.name} did not become ready in {timeout:.0f}s")
 
-    def _keep_log_of_errors(self) -> None:
-        """A server log with a traceback outlives the run's temporary directory (var/bench/logs/)."""
-        self._log.flush()
-        text = self.log_path.read_text(errors="replace")
-        if "Traceback" in text:
-            kept = Path("var/bench/logs") / f"{time.strftime('%Y%m%d-%H%M%S')}-{self.name}.log"
-            kept.parent.mkdir(parents=True, exist_ok=True)
-            kept.write_text(text)
-            print(f"[bench] {self.name} logged errors: kept in {kept}", file=sys.stderr, flush=True)
-
-    def tail(self) -> str:
-        return self.log_path.read_text()[-3000:]
-
     def peak_rss_mb(self) -> float | None:
         """The server process's peak resident memory (VmHWM), from /proc."""
         try:
@@ -75,61 +100,24 @@ class Server:
         fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
         return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
-    def stop(self) -> None:
-        self._keep_log_of_errors()
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGINT)
-            try:
-                self.process.wait(timeout=60)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-        self._log.close()
-
-    def __enter__(self) -> Server:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
-
 
 def hotline_server(store: RunStore, start: str, *, followers: str = "embedded") -> Server:
     env = store.env(HOTLINE_CLOCK="manual", HOTLINE_CLOCK_START=start, HOTLINE_FOLLOWERS=followers)
     return Server(f"hotline-{followers}", [sys.executable, "-m", "hotline.cli", "serve"], env, store.directory)
 
 
-class Worker:
+class Worker(Process):
     """``hotline projections run`` in a subprocess: the followers and the timekeeper of a store, away from the API."""
 
     def __init__(self, store: RunStore, start: str, *, ready_timeout: float = 1800) -> None:
         env = store.env(HOTLINE_CLOCK="manual", HOTLINE_CLOCK_START=start)
-        self.log_path = store.directory / "worker.log"
-        self._log = self.log_path.open("w")
-        self.process = subprocess.Popen(  # noqa: S603 - our own CLI
-            [sys.executable, "-m", "hotline.cli", "projections", "run"], env=env, stdout=self._log, stderr=subprocess.STDOUT
-        )
+        super().__init__("worker", [sys.executable, "-m", "hotline.cli", "projections", "run"], env, store.directory)
         deadline = time.monotonic() + ready_timeout
         while "followers running on" not in self.log_path.read_text(errors="replace"):
             if self.process.poll() is not None or time.monotonic() > deadline:
                 self.stop()
-                raise RuntimeError(f"the worker did not start; see {self.log_path}:\n{self.log_path.read_text()[-3000:]}")
+                raise RuntimeError(f"the worker did not start; see {self.log_path}:\n{self.tail()}")
             time.sleep(0.2)
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGINT)
-            try:
-                self.process.wait(timeout=60)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-        self._log.close()
-
-    def __enter__(self) -> Worker:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
 
 
 def floor_server(store: RunStore) -> Server:
