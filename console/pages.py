@@ -43,9 +43,9 @@ from replay.timeline import (
 TEMPLATES = Environment(loader=FileSystemLoader(Path(__file__).parent / "templates"), autoescape=select_autoescape(["html"]))
 MONTH = re.compile(MONTH_PATTERN)
 YEAR = re.compile(YEAR_PATTERN)
+PERIOD = re.compile(PERIOD_PATTERN)
 WORKLIST_PAGE = 200
 """Cases a worklist page shows in each of its lists."""
-PERIOD = re.compile(PERIOD_PATTERN)
 TEMPLATES.globals.update(
     status_zh=STATUS_LABELS, finding_status_zh=FINDING_STATUS_LABELS, urgency_zh=VALUE_LABELS["urgency"], method_zh=VALUE_LABELS["method"],
     clause_text=CLAUSE_TEXT, article_zh=article_zh, system_zh=system_text_zh, decision_zh=DECISION_LABELS,
@@ -274,11 +274,17 @@ async def decide_justification(request: Request, case_id: str, number: str) -> R
 
 
 def _ordinal(number: str, what: str) -> int:
-    """A return's or justification's number from a form's path: ASCII digits, else nothing by that number
-    (the console answers with its own page, not the API's JSON 422 for a path that is not an integer)."""
-    if not re.fullmatch(r"[1-9][0-9]{0,5}", number):
+    """A return's or justification's number from a form's path, else nothing by that number (the console
+    answers with its own page, not the API's JSON 422 for a path that is not an integer)."""
+    found = _digits(number)
+    if not found:
         raise NotFound(what, number)
-    return int(number)
+    return found
+
+
+def _digits(text: str) -> int | None:
+    """A number a form carries: ASCII digits only (``str.isdigit`` takes "²", which ``int`` refuses), else None."""
+    return int(text) if re.fullmatch(r"[0-9]{1,6}", text) else None
 
 
 def _may(api: str, actor: Actor) -> bool:
@@ -375,7 +381,7 @@ async def appeal(request: Request, finding_id: str) -> Response:
     if not sessions_of(request).check_csrf(request, form.get("csrf", "")):
         return render(request, "error.html", 403, message="表单校验失败（CSRF），请刷新页面后重试", actor=actor)
     services = services_of(request)
-    sanction = int(form["sanction"]) if re.fullmatch(r"[0-9]{1,6}", form.get("sanction", "")) else None  # not str.isdigit: "²" is a digit to it
+    sanction = _digits(form.get("sanction", ""))
     try:
         services.findings.appeal(_uuid(finding_id), grounds=form.get("grounds", ""), sanction=sanction, ctx=Context(actor=actor, now=services.clock.now()))
         message = "申诉已提交"
