@@ -140,19 +140,19 @@ class View(TrackingRecorder):
 
         The handlers' text is written as the database can hold it (``foundation.sql.storable``).
         """
-        with self.sql.transaction(storable=True, durable=False) as cursor, self.joined(cursor, tracking):  # derived again after a power cut
-            yield
+        with self.sql.transaction(storable=True, durable=False) as cursor:  # derived again after a power cut
+            with self.joined(cursor):
+                yield
+            self.store.recorder._insert_tracking(cursor.raw, Tracking(self.name, tracking.notification_id))  # noqa: SLF001
 
     @contextmanager
-    def joined(self, cursor: Cursor, tracking: Tracking, *, track: bool = True) -> Iterator[None]:
-        """The same, inside a transaction other views share (``Together``): the caller commits, and
-        records the position itself if ``track`` is False (several views' positions in one statement)."""
+    def joined(self, cursor: Cursor) -> Iterator[None]:
+        """The same, inside a transaction other views share (``Together``): the caller records the
+        positions (several views' in one statement) and commits."""
         self._cursor = cursor
         try:
             yield
             self.flush()
-            if track:
-                self.store.recorder._insert_tracking(cursor.raw, Tracking(self.name, tracking.notification_id))  # noqa: SLF001
         finally:
             self._cursor = None
             self.forget()
@@ -201,12 +201,10 @@ class SqlProjection(Projection[View]):
         with self.view.batch(events[-1][1]):
             self.handle_events(events)
 
-    def process_joined(self, cursor: Cursor, events: Sequence[tuple[Any, Tracking]], tracking: Tracking, *, track: bool = True) -> None:
-        """Handle ``events`` (perhaps none) in a transaction shared with other views, and record ``tracking`` in it
-        (unless ``track`` is False: the caller records it)."""
-        with self.view.joined(cursor, tracking, track=track):
-            if events:
-                self.handle_events(events)
+    def process_joined(self, cursor: Cursor, events: Sequence[tuple[Any, Tracking]]) -> None:
+        """Handle ``events`` in a transaction shared with other views (``Together`` records the positions)."""
+        with self.view.joined(cursor):
+            self.handle_events(events)
 
     def handle_events(self, events: Sequence[tuple[Any, Tracking]]) -> None:
         """What a batch does inside its transaction: each event to its handler (views that load rows first override this)."""
@@ -321,7 +319,7 @@ class Together:
                     continue
                 if mine:
                     try:
-                        member.process_joined(cursor, mine, Tracking(member.name, end), track=False)
+                        member.process_joined(cursor, mine)
                     except Exception as error:
                         raise _MemberFailed(member) from error
                 elif self.positions.get(member.name, 0) >= end:
