@@ -46,7 +46,10 @@ def test_bench_runs_and_prints_its_figures_as_json(store: str) -> None:
 
 def test_the_instruction_count_workload_plays_with_the_followers_live_and_stopped(tmp_path: Path) -> None:
     """``bench.instructions`` counts the same lifecycles twice: with the followers live every command's
-    case reaches the case index; stopped, nothing does (the difference is what the followers cost)."""
+    case reaches the case index; stopped, nothing does (the difference is what the followers cost).
+
+    SQLite only, as the tool is: it counts the instructions of one process, and a PostgreSQL server's
+    work happens in processes of its own."""
     import sqlite3
 
     for followers, listed in (("embedded", 5), ("external", 0)):
