@@ -29,7 +29,7 @@ from accountability.finding import Finding, FindingDraft, rule_finding_id
 from accountability.rules import Withdrawal, evaluate_case, overdue_facts, rule_11_2
 from accountability.tally import OverdueTally, tally_id
 from cases.case import Case
-from cases.events import CaseEvent, case_topics
+from cases.events import Accepted, CaseEvent, case_topics
 
 RULES = system("rules")
 ATTEMPTS = 5
@@ -76,8 +76,10 @@ class RulesProcess(BaseApplication, EventSourcedProjection):
 
         The batch's events are already decoded: applied to the cached case they give its state as
         of the batch, without reading the case's events again (the library's repository would ask
-        the store for what followed the cached version). A case not cached, or whose events in
-        the batch do not follow its cached version without a gap, is loaded as before.
+        the store for what followed the cached version). A case the batch itself creates (its
+        acceptance is in the batch) is made from the batch's events and cached the same way. A case
+        not cached and not created here, or whose events in the batch do not follow its cached
+        version without a gap, is loaded as before.
         """
         cache = self.repository.cache
         by_case: dict[UUID, list[Any]] = {}
@@ -86,10 +88,15 @@ class RulesProcess(BaseApplication, EventSourcedProjection):
                 by_case.setdefault(event.originator_id, []).append(event)
         forwarded: dict[UUID, Case] = {}
         for case_id, mine in by_case.items():
+            if cache is None:
+                break
             try:
-                case = cache.get(case_id) if cache is not None else None
+                case = cache.get(case_id)
             except KeyError:
-                continue
+                case = self._created(mine)
+                if case is None:
+                    continue
+                cache.put(case_id, case)
             if not isinstance(case, Case):
                 continue
             newer = [event for event in mine if event.originator_version > case.version]
@@ -103,6 +110,17 @@ class RulesProcess(BaseApplication, EventSourcedProjection):
                 continue
             forwarded[case_id] = case
         return forwarded
+
+    @staticmethod
+    def _created(mine: Sequence[Any]) -> Case | None:
+        """A case the batch itself creates: made from its first event (the rest follow as for a cached case)."""
+        first = mine[0]
+        if not isinstance(first, Accepted) or first.originator_version != 1:
+            return None
+        try:
+            return first.mutate(None)
+        except Exception:  # noqa: BLE001 - loading it surfaces the error
+            return None
 
     def reassess(self, case_ids: Sequence[UUID]) -> int:
         """Evaluate cases again under the rules as they are now (after a correction of the rules): how many findings changed.

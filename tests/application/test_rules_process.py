@@ -211,6 +211,33 @@ def test_the_rules_bring_a_cached_case_forward_from_the_batch_without_reading_it
     assert [u.method for u in held.urgings] == ["sms", "written_letter"]
 
 
+def test_the_rules_make_a_case_accepted_in_the_batch_from_the_batch_without_reading_it(hotline: Any) -> None:
+    """A case the batch creates is not in the process's cache yet: its acceptance and what followed in the same
+    batch make it, the state is the one the log gives, and the store is not asked for the case's events."""
+    seed_units(hotline)
+    hotline.followers.catch_up()
+    case_id = signed_case(hotline)
+    reads: list[Any] = []
+    events = hotline.rules.repository.event_store
+    original = events.get
+    events.get = lambda originator_id, *args, **kwargs: (reads.append(originator_id), original(originator_id, *args, **kwargs))[1]  # type: ignore[method-assign]
+    try:
+        hotline.followers.catch_up()
+    finally:
+        events.get = original  # type: ignore[method-assign]
+    held = hotline.rules.repository.cache.get(case_id)
+    fresh = hotline.cases.repository.get(case_id)
+    assert case_id not in reads
+    assert (held.version, held.model_dump()) == (fresh.version, fresh.model_dump())
+
+
+def test_a_batch_without_the_case_s_acceptance_does_not_make_the_case(hotline: Any) -> None:
+    seed_units(hotline)
+    case_id = signed_case(hotline)
+    later = [e for _, e in hotline.store.positioned_events(case_id)][1:]
+    assert case_id not in hotline.rules.forward(later)
+
+
 def test_a_cached_case_with_a_gap_before_the_batch_is_loaded_from_the_log(hotline: Any) -> None:
     seed_units(hotline)
     case_id = signed_case(hotline)
