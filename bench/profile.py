@@ -38,6 +38,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--followers", default="embedded", choices=["embedded", "external"])
     parser.add_argument("--top", type=int, default=12)
     parser.add_argument("--gil", action="store_true", help="only samples holding the GIL (Python CPU), not waits on locks or I/O")
+    parser.add_argument("--keep", type=Path, help="also write py-spy's raw stacks here (one line per stack, for a closer look)")
     parser.add_argument("--self", dest="leaf", action="store_true", help="rank frames by their own samples (the innermost frame), not cumulatively")
     args = parser.parse_args(argv)
     py_spy = shutil.which("py-spy") or str(Path(sys.executable).with_name("py-spy"))
@@ -57,6 +58,8 @@ def main(argv: list[str] | None = None) -> int:
             )
             stopping.set()
             driver.join(timeout=30)
+            if args.keep is not None:
+                shutil.copyfile(out, args.keep)
             _summarise(out.read_text(), args.top, leaf=args.leaf)
             print(f"commands: {len(played.latencies)} in the run, p50 {played.ms(0.5):.2f} ms")
     return 0
