@@ -76,6 +76,11 @@ class View(TrackingRecorder):
         self._cursor: Cursor | None = None
         self.unindexed = False
         """True while the view is being built from the log without its secondary indexes (``index()``)."""
+        self._kept: Any = None
+        self._pending: Any = None
+        self._uncommitted = False
+        self._kept_at: int | None = None
+        """The position of the committed batch whose knowledge is kept."""
 
     @abstractmethod
     def schema(self) -> list[str]:
@@ -90,6 +95,7 @@ class View(TrackingRecorder):
         created again, and it rebuilds from the log. The position goes first, so a crash in
         between still rebuilds.
         """
+        self._kept = self._pending = None
         with self.sql.transaction() as cursor:
             cursor.execute("CREATE TABLE IF NOT EXISTS {t} (name TEXT PRIMARY KEY, shape TEXT NOT NULL)", t=SHAPES)
         rows = self.sql.query("SELECT shape FROM {t} WHERE name = ?", (self.name,), t=SHAPES)
@@ -144,12 +150,15 @@ class View(TrackingRecorder):
             with self.joined(cursor):
                 yield
             self.store.recorder._insert_tracking(cursor.raw, Tracking(self.name, tracking.notification_id))  # noqa: SLF001
+        self.committed(tracking.notification_id)
 
     @contextmanager
     def joined(self, cursor: Cursor) -> Iterator[None]:
         """The same, inside a transaction other views share (``Together``): the caller records the
-        positions (several views' in one statement) and commits."""
-        self._cursor = cursor
+        positions (several views' in one statement), commits, and then says so (``committed``)."""
+        if self._uncommitted:  # the last batch's transaction did not commit: what was kept may be wrong
+            self._kept = None
+        self._cursor, self._pending, self._uncommitted = cursor, None, True
         try:
             yield
             self.flush()
@@ -163,6 +172,27 @@ class View(TrackingRecorder):
     def forget(self) -> None:
         """Drop what the batch gathered (after its transaction, committed or not)."""
 
+    def kept(self) -> Any:
+        """What the view knew at the end of its last committed batch (``keep``), or None: read it from the tables.
+
+        Knowledge that is costly to read again each batch (a round trip per batch on PostgreSQL)
+        and that only this view's own batches change: the tree's right edge, the calendar. It is
+        dropped when a batch's transaction did not commit, when the tables are made again or
+        reset, and whenever the view's recorded position is not the one it committed last
+        (another process wrote the view: it should not, but then nothing stale is trusted).
+        """
+        return self._kept
+
+    def keep(self, knowledge: Any) -> None:
+        """To be ``kept()`` once this batch's transaction commits (never otherwise)."""
+        self._pending = knowledge
+
+    def committed(self, position: int) -> None:
+        """The transaction that recorded this view at ``position`` committed: what its batch kept is now known."""
+        if self._uncommitted:
+            self._kept, self._pending, self._uncommitted = self._pending, None, False
+        self._kept_at = position
+
     def insert_tracking(self, tracking: Tracking) -> None:
         with self.batch(tracking):
             pass
@@ -172,10 +202,14 @@ class View(TrackingRecorder):
         return self.store.recorder.max_tracking_id(self.name)
 
     def tracked(self) -> int:
-        return self.max_tracking_id() or 0
+        found = self.max_tracking_id() or 0
+        if found != self._kept_at:
+            self._kept = None  # recorded by someone else since: what this process kept may be stale
+        return found
 
     def reset(self) -> None:
         """Forget the view's rows and position; it rebuilds from the log (its secondary indexes afterwards)."""
+        self._kept = self._pending = None
         with self.sql.transaction() as cursor:
             for name, _ in self.indexes():
                 cursor.execute("DROP INDEX IF EXISTS {i}", i=name)
@@ -202,9 +236,13 @@ class SqlProjection(Projection[View]):
             self.handle_events(events)
 
     def process_joined(self, cursor: Cursor, events: Sequence[tuple[Any, Tracking]]) -> None:
-        """Handle ``events`` in a transaction shared with other views (``Together`` records the positions)."""
+        """Handle ``events`` in a transaction shared with other views (``Together`` records the positions and commits)."""
         with self.view.joined(cursor):
             self.handle_events(events)
+
+    def committed(self, position: int) -> None:
+        """The shared transaction that recorded this read model at ``position`` committed (``Together``)."""
+        self.view.committed(position)
 
     def handle_events(self, events: Sequence[tuple[Any, Tracking]]) -> None:
         """What a batch does inside its transaction: each event to its handler (views that load rows first override this)."""
@@ -326,6 +364,9 @@ class Together:
                     continue
                 moved.append(member.name)  # with events of its own, or none: only its position moves
             self.store.recorder.record_positions(cursor.raw, moved, end)
+        for member in self.members:
+            if member.name in moved:
+                member.committed(end)
         return moved
 
     def _leave(self, member: Any, position: int) -> bool:

@@ -106,6 +106,9 @@ class ScorecardView(View):
 
     def load(self, ids: list[str]) -> None:
         """The states of the cases and findings a batch touches, read at once (with the calendar)."""
+        if self.calendar is None and (kept := self.kept()) is not None:
+            rows, self.calendar = kept
+            self.calendar_rows = dict(rows)
         if self.calendar is None:
             self.calendar_rows = {
                 row["year"]: (Amendment.model_validate_json(row["amendment"]), row["version"])
@@ -188,6 +191,8 @@ class ScorecardView(View):
             t="rpt_calendar",
         )
         cursor.executemany("INSERT INTO {t} (version, weights, at_us, staff) VALUES (?,?,?,?) ON CONFLICT DO NOTHING", self.policies, t="rpt_policy")
+        if self.calendar is not None:
+            self.keep((dict(self.calendar_rows), self.calendar))  # the next batch need not read the calendar again
 
     def forget(self) -> None:
         self.entities, self.units, self.staff, self.policies = {}, {}, {}, []

@@ -49,10 +49,14 @@ class TreeView(View):
     def append(self, records: Sequence[tuple[int, bytes]]) -> None:
         """Append leaves ``(position, leaf hash)`` inside the open batch, with every node they complete."""
         cursor = self.cursor
-        size = self._size(cursor)
-        edge = self._nodes(cursor, root_plan(size))
-        frontier = Frontier(size, [edge[node] for node in root_plan(size)])
-        next_seq = nodes_in(size)
+        kept: Frontier | None = self.kept()
+        if kept is not None:
+            frontier = kept.copy()
+        else:
+            size = self._size(cursor)
+            edge = self._nodes(cursor, root_plan(size))
+            frontier = Frontier(size, [edge[node] for node in root_plan(size)])
+        next_seq = nodes_in(frontier.size)
         leaves, nodes = [], []
         for position, hashed in records:
             leaves.append((frontier.size, position))
@@ -61,6 +65,7 @@ class TreeView(View):
                 next_seq += 1
         cursor.executemany("INSERT INTO {t} (leaf_index, position) VALUES (?,?)", leaves, t=LEAVES)
         cursor.executemany("INSERT INTO {t} (seq, hash) VALUES (?,?)", nodes, t=NODES)
+        self.keep(frontier)  # the right edge after this batch: the next one need not read it again
 
     # ------------------------------------------------------------ reading
 
