@@ -246,8 +246,9 @@ class SqlProjection(Projection[View]):
 
     def handle_events(self, events: Sequence[tuple[Any, Tracking]]) -> None:
         """What a batch does inside its transaction: each event to its handler (views that load rows first override this)."""
+        handle = self.process_event  # bound once: the library's dispatching method is made anew on each access
         for event, tracking in events:
-            self.process_event(event, tracking)
+            handle(event, tracking)
 
     @singledispatchmethod
     def process_event(self, event: Any, tracking: Tracking) -> None:

@@ -250,8 +250,9 @@ class CaseIndex(SqlProjection):
 
     def handle_events(self, events: Any) -> None:
         self.view.load(list(dict.fromkeys(str(event.originator_id) for event, _ in events)))
+        handle = self.process_event  # bound once per batch (see SqlProjection.handle_events)
         for event, tracking in events:
-            self.process_event(event, tracking)
+            handle(event, tracking)
             row = self.view.row(event.originator_id)
             if row is not None:
                 row["version"] = event.originator_version

@@ -119,8 +119,9 @@ class FindingsIndex(SqlProjection):
 
     def handle_events(self, events: Any) -> None:
         self.view.load(list(dict.fromkeys(str(event.originator_id) for event, _ in events)))
+        handle = self.process_event  # bound once per batch (see SqlProjection.handle_events)
         for event, tracking in events:
-            self.process_event(event, tracking)
+            handle(event, tracking)
             self.view.rows[str(event.originator_id)]["version"] = event.originator_version
 
     @singledispatchmethod

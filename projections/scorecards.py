@@ -321,8 +321,9 @@ class Scorecards(SqlProjection):
 
     def handle_events(self, events: Any) -> None:
         self.view.load(list(dict.fromkeys(str(event.originator_id) for event, _ in events)))
+        handle = self.process_event  # bound once per batch (see SqlProjection.handle_events)
         for event, tracking in events:
-            self.process_event(event, tracking)
+            handle(event, tracking)
 
     @singledispatchmethod
     def process_event(self, event: DomainEvent, tracking: Tracking) -> None:
