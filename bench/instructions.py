@@ -24,14 +24,19 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 from datetime import datetime, timedelta
 from pathlib import Path
 
 COMMANDS_PER_LIFECYCLE = 4
 
 
-def play(lifecycles: int, *, followers: str, directory: Path) -> None:
-    """The workload (run inside valgrind): ``lifecycles`` cases taken from acceptance to the reply."""
+def play(lifecycles: int, *, followers: str, directory: Path, database_url: str | None = None, timed: list[float] | None = None) -> None:
+    """The workload (run inside valgrind): ``lifecycles`` cases taken from acceptance to the reply.
+
+    On ``database_url`` (default: a SQLite file in ``directory``); ``timed``: each wait's seconds
+    are appended to it, the three warm-up lifecycles' left out (``bench.wait``).
+    """
     from cases.calendar import TZ
     from cases.values import Requester
     from foundation.application import Context
@@ -41,7 +46,7 @@ def play(lifecycles: int, *, followers: str, directory: Path) -> None:
     from hotline.simulation.world import agent, center_clerk, unit_handler
 
     settings = Settings(
-        database_url=f"sqlite:///{directory / 'hotline.sqlite3'}", jwt_secret="instructions-" + "x" * 40,
+        database_url=database_url or f"sqlite:///{directory / 'hotline.sqlite3'}", jwt_secret="instructions-" + "x" * 40,
         cipher_key="aG90bGluZSBiZW5jaDogbm90IGEgc2VjcmV0IGtleSE=", clock="manual",
         clock_start=datetime(2026, 3, 2, 8, tzinfo=TZ), followers=followers, follower_poll_interval=5.0, var_dir=directory,
     )
@@ -51,12 +56,19 @@ def play(lifecycles: int, *, followers: str, directory: Path) -> None:
     ensure_reference(hotline, start)
     requester = Requester(name="张三", phone="13812345678", id_number="360702199001011234", address="赣州市章贡区红旗大道1号")
 
+    warm = 3
+    i = 0
+
     def wait(recorded: object) -> None:
-        if followers != "external":
-            hotline.consistent(recorded.position)  # type: ignore[attr-defined]
+        if followers == "external":
+            return
+        began = time.perf_counter()
+        hotline.consistent(recorded.position)  # type: ignore[attr-defined]
+        if timed is not None and i >= warm:
+            timed.append(time.perf_counter() - began)
 
     try:
-        for i in range(lifecycles + 3):  # three to warm the caches
+        for i in range(lifecycles + warm):  # three to warm the caches
             at = start + timedelta(minutes=i)
             accepted = hotline.cases.accept(
                 channel="phone", category="environment", summary="夜间施工噪音", content="工地夜间施工", urgency="normal",

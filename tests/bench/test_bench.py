@@ -66,3 +66,17 @@ def test_the_instruction_count_workload_plays_with_the_followers_live_and_stoppe
             replied = conn.execute("SELECT count(*) FROM case_list WHERE status = 'replied'").fetchone()[0] if rows else 0
         assert (rows, replied) == (listed, listed), followers
 
+
+
+@pytest.mark.parametrize("store", ["sqlite", "postgres"])
+def test_the_wait_tool_times_every_wait_after_the_warm_up_and_compares_checkouts_in_alternation(store: str) -> None:
+    """``bench.wait`` plays the same lifecycles with the followers live and times each read-your-writes
+    wait (2 lifecycles of 4 commands: 8 waits), for each checkout given, round after round."""
+    done = subprocess.run(
+        [sys.executable, "-m", "bench.wait", "--store", store, "--lifecycles", "2", "--rounds", "2", "--code", str(ROOT), "--code", str(ROOT)],
+        cwd=ROOT, capture_output=True, text=True, timeout=300, check=False,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    summary = json.loads(done.stdout.strip().splitlines()[-1])
+    assert [run["store"] for run in summary] == [store, store]
+    assert all(len(run["wait_p50_ms"]) == 2 and all(p > 0 for p in run["wait_p50_ms"]) for run in summary)
