@@ -35,6 +35,7 @@ from eventsourcing.persistence import IntegrityError, Notification, ProgrammingE
 from eventsourcing.projection import Projection
 
 from foundation.aggregate import project
+from foundation.health import FollowerHealth
 from foundation.setaside import SET_ASIDE_ID, SetAside
 from foundation.sql import Cursor
 from foundation.store import Store
@@ -437,6 +438,8 @@ class Runner:
         """Called with each member that leaves a group this runner runs (``Together``)."""
         self.announce: Any = None
         """Called after each batch this runner recorded: tells processes that wait on it from elsewhere (PostgreSQL)."""
+        self.report: Any = None
+        """Called when a failure starts, repeats or ends: tells processes that wait on it from elsewhere (``FollowerHealth``)."""
 
     @property
     def name(self) -> str:
@@ -560,11 +563,20 @@ class Runner:
                     "follower %s failed at position %d (failure %d); retrying from position %d in %.1fs",
                     self.name, self.failing_at, self.failures, self.follower.tracked(), backoff,
                 )
+                self._report()
                 stopping.wait(backoff)
                 self._reload_set_asides()
                 backoff = min(backoff * 2, 30.0)
             else:
                 backoff = 0.5
+
+    def _report(self) -> None:
+        if self.report is None:
+            return
+        try:
+            self.report(self.name, error=self.error, failing_at=self.failing_at, failures=self.failures)
+        except Exception:  # noqa: BLE001 - the store may be down: the next change reports again
+            log.warning("follower %s could not report its health", self.name, exc_info=True)
 
     def _reload_set_asides(self) -> None:
         try:
@@ -581,7 +593,9 @@ class Runner:
                     if not batch:
                         return
                     self.handle(batch)
-                    self.error = self.failing_at = None
+                    if self.error is not None:
+                        self.error = self.failing_at = None
+                        self._report()
             finally:
                 self._subscription = None
 
@@ -635,9 +649,11 @@ class Followers:
     """Runs the followers of the log (processes first) and answers the read-your-writes barrier."""
 
     def __init__(
-        self, store: Store, followers: Sequence[Follower], *, inline: bool = False, linger: float = 0.0
+        self, store: Store, followers: Sequence[Follower], *, inline: bool = False, linger: float = 0.0, health: FollowerHealth | None = None
     ) -> None:
         self.store = store
+        self.health = health
+        """Where a worker's followers report their failures, and API processes read them (``status``)."""
         self.inline = inline
         self.linger = linger
         """Seconds a follower lets a small live batch grow (``Runner._gather``); 0: none."""
@@ -652,6 +668,8 @@ class Followers:
             alone += joinable
         self.announce: Any = None
         """After each batch, tell processes whose followers run here that positions moved (PostgreSQL; None: nobody to tell)."""
+        self.reporting: Any = None
+        """When a failure starts, repeats or ends, tell processes whose followers run here (None: nobody to tell)."""
         self.runners = [self._runner(f) for f in sorted(alone, key=lambda f: f.stage)]
         self._stopping = threading.Event()
         self._adopting = threading.Lock()
@@ -663,6 +681,7 @@ class Followers:
         runner = Runner(follower, self.store, linger=self.linger)
         runner.adopt = self._adopt
         runner.announce = self.announce
+        runner.report = self.reporting
         return runner
 
     def announcing(self) -> None:
@@ -672,8 +691,14 @@ class Followers:
         announce with: they poll.
         """
         self.announce = getattr(self.store.recorder, "announce_position", None)
+        if self.health is not None:
+            self.health.setup()
+            self.reporting = self.health.report
+            for name in dict.fromkeys([*self.order, *(runner.name for runner in self.runners)]):
+                self.health.report(name, error=None, failing_at=None, failures=0)  # what a worker before this one left
         for runner in self.runners:
             runner.announce = self.announce
+            runner.report = self.reporting
 
     def listen(self) -> None:
         """In a process whose followers run elsewhere (a worker): wake its waits when that process records positions.
@@ -836,6 +861,7 @@ class Followers:
         for runner in runners:
             if runner.thread is None:
                 runner.refresh()
+        reported = self.health.reported() if self.health is not None and not self.running else {}
         lags = {r.name: max(self._target(r, head) - r.position, 0) for r in runners}
         found = []
         for name in self.order:
@@ -845,17 +871,24 @@ class Followers:
                 position = r.follower.positions.get(name, r.position) if r.thread is None else r.position
             else:
                 aside, passed, position = r.set_aside, r.passed_over, r.position
+            elsewhere = _failing(reported, name, r.name)  # run in a worker: what it reported
             found.append(
                 {
                     "name": name,
                     "stage": self.all[name].stage,
                     "position": position,
                     "lag": max(lags[r.name] + r.position - position, 0),
-                    "error": r.error,
-                    "failing_at": r.failing_at,
-                    "failures": r.failures,
+                    "error": r.error or elsewhere.get("error"),
+                    "failing_at": r.failing_at or elsewhere.get("failing_at"),
+                    "failures": r.failures or elsewhere.get("failures") or 0,
                     "batches": r.batches,
                     "passed_over": [{"position": p, "reason": aside[p].reason, "by": aside[p].by} for p in passed if p in aside],
                 }
             )
         return found
+
+
+def _failing(reported: dict[str, dict[str, Any]], name: str, runner: str) -> dict[str, Any]:
+    """What a worker reported for the follower ``name``: its own failure, else its group's (``runner``), if either fails."""
+    rows = [reported.get(name) or {}, reported.get(runner) or {}]
+    return next((row for row in rows if row.get("error")), rows[0])

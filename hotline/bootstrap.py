@@ -13,6 +13,7 @@ from eventsourcing.persistence import Tracking
 from eventsourcing.utils import get_topic
 
 from foundation.clock import SIMULATION_ID, Clock, ManualClock, SimulatedTime, SystemClock
+from foundation.health import FollowerHealth
 from foundation.projection import Followers
 from foundation.setaside import Operations
 from foundation.store import Store, StoreConfig
@@ -113,6 +114,7 @@ def bootstrap(settings: Settings) -> Hotline:
         [rules, CaseIndex(index), FindingsIndex(findings_index), Scorecards(scorecards), SpotChecks(spot_checks), IntegrityTree(tree)],
         inline=settings.followers == "inline",
         linger=settings.follower_linger,
+        health=FollowerHealth(store.sql),
     )
     if settings.followers != "external":
         followers.setup()

@@ -147,3 +147,62 @@ def test_a_member_failing_after_it_wrote_leaves_nothing_behind_and_the_others_co
     assert totals[("U1", "")]["dispatched"] == 1  # written once: the failed attempt's rows were rolled back
     head = hotline.store.head()
     assert all(hotline.store.recorder.max_tracking_id(name) == head for name in ("case_index", "scorecards", "findings_list"))
+
+
+def test_an_api_process_says_degraded_when_a_follower_fails_in_the_worker(database_url: str, tmp_path: Path) -> None:
+    """The followers run in a worker (``hotline projections run``); an API process with ``external`` followers
+    reads the worker's reports: ``/health`` turns degraded and names the position, and is ok again once
+    the operator's decision let the worker pass over it."""
+    from foundation.actors import Actor
+    from foundation.application import Context
+    from foundation.clock import SystemClock
+
+    worker = bootstrap(make_settings(database_url, followers="embedded", var_dir=tmp_path / "worker"))
+    worker.followers.announcing()
+    worker.start()
+    api = bootstrap(make_settings(database_url, followers="external", var_dir=tmp_path / "api"))
+    api.start()
+    try:
+        seed_units(api)
+        accept(api)
+        assert api.consistent(api.store.head())
+        with TestClient(create_app(hotline=api)) as client:
+            assert client.get("/health").json()["status"] == "ok"
+            api.store.recorder.insert_events(
+                [StoredEvent(originator_id=uuid4(), originator_version=1, topic=get_topic(Accepted), state=b"\x00 not an event")]
+            )
+            poison = api.store.head()
+
+            def failing() -> dict[str, object]:
+                return {f["name"]: f["failing_at"] for f in client.get("/health").json()["followers"] if f["error"]}
+
+            eventually(lambda: failing().get("case_index") == poison and failing().get("rules") == poison)
+            health = client.get("/health").json()
+            assert health["status"] == "degraded"
+            assert 'hotline_follower_failing{follower="case_index"} 1' in client.get("/metrics").text
+
+            admin = Actor(staff="ops-1", unit=None, roles=("admin",))
+            api.operations.set_aside(position=poison, followers=(), reason="undecodable bytes", ctx=Context(actor=admin, now=SystemClock().now()))
+            eventually(lambda: client.get("/health").json()["status"] == "ok", timeout=60)
+    finally:
+        api.close()
+        worker.close()
+
+
+def test_a_new_worker_clears_what_the_worker_before_it_reported(database_url: str, tmp_path: Path) -> None:
+    """A worker stopped while a follower failed left its report; the next worker starts healthy and says so."""
+    from foundation.health import FollowerHealth
+
+    worker = bootstrap(make_settings(database_url, followers="embedded", var_dir=tmp_path / "worker"))
+    health = FollowerHealth(worker.store.sql)
+    health.setup()
+    health.report("case_index", error="ValueError: left by the worker before", failing_at=7, failures=3)
+    api = bootstrap(make_settings(database_url, followers="external", var_dir=tmp_path / "api"))
+    try:
+        assert {f["name"]: f["failing_at"] for f in api.followers.status()}["case_index"] == 7
+        worker.followers.announcing()
+        worker.start()
+        assert all(f["error"] is None and f["failing_at"] is None for f in api.followers.status())
+    finally:
+        api.close()
+        worker.close()
