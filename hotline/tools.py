@@ -67,8 +67,12 @@ def _status(settings: Settings) -> int:
         head = hotline.store.head()
         print(f"log head: {head}  ({settings.database.describe()})")
         print(f"{'follower':<16}{'stage':>6}{'position':>12}{'lag':>10}")
-        for row in hotline.followers.status():
+        rows = hotline.followers.status()
+        for row in rows:
             print(f"{row['name']:<16}{row['stage']:>6}{row['position']:>12}{row['lag']:>10}")
+        for row in rows:
+            if row["error"]:  # as the worker reported it (README, Security and reliability)
+                print(f"{row['name']} failing at position {row['failing_at']} ({row['failures']} failures): {row['error']}")
     finally:
         hotline.close()
     return 0

@@ -149,7 +149,9 @@ def test_a_member_failing_after_it_wrote_leaves_nothing_behind_and_the_others_co
     assert all(hotline.store.recorder.max_tracking_id(name) == head for name in ("case_index", "scorecards", "findings_list"))
 
 
-def test_an_api_process_says_degraded_when_a_follower_fails_in_the_worker(database_url: str, tmp_path: Path) -> None:
+def test_an_api_process_says_degraded_when_a_follower_fails_in_the_worker(
+    database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     """The followers run in a worker (``hotline projections run``); an API process with ``external`` followers
     reads the worker's reports: ``/health`` turns degraded and names the position, and is ok again once
     the operator's decision let the worker pass over it."""
@@ -180,6 +182,12 @@ def test_an_api_process_says_degraded_when_a_follower_fails_in_the_worker(databa
             health = client.get("/health").json()
             assert health["status"] == "degraded"
             assert 'hotline_follower_failing{follower="case_index"} 1' in client.get("/metrics").text
+            for name, value in {"HOTLINE_DATABASE_URL": database_url, "HOTLINE_JWT_SECRET": api.settings.jwt_secret,
+                                "HOTLINE_CIPHER_KEY": api.settings.cipher_key, "HOTLINE_VAR_DIR": str(tmp_path / "cli")}.items():
+                monkeypatch.setenv(name, value)
+            capsys.readouterr()
+            assert main(["projections", "status"]) == 0
+            assert f"case_index failing at position {poison}" in capsys.readouterr().out
 
             admin = Actor(staff="ops-1", unit=None, roles=("admin",))
             api.operations.set_aside(position=poison, followers=(), reason="undecodable bytes", ctx=Context(actor=admin, now=SystemClock().now()))
