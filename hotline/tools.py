@@ -1,6 +1,7 @@
 """``hotline projections status|rebuild|run`` and ``hotline report monthly|assessment``.
 
-* ``projections status``: every follower's tracked position and how far it lags behind the log.
+* ``projections status``: every follower's tracked position and how far it lags behind the log,
+  and each follower that fails (in a worker: as the worker reported it) with its position.
 * ``projections rebuild [NAME]``: drop a read model (or all of them) and rebuild it from the whole
   log, in large batches (one transaction each), with a progress bar (log positions, events/s, ETA).
   Stop the followers that write it first (the API with embedded followers, or the worker).
@@ -30,7 +31,7 @@ REBUILD_BATCH = 2000
 def add_commands(commands: Any) -> None:
     projections = commands.add_parser("projections", help="read models and processes: status, rebuild, run (the worker)")
     actions = projections.add_subparsers(dest="action", required=True)
-    actions.add_parser("status", help="each follower's position and lag")
+    actions.add_parser("status", help="each follower's position and lag, and any that fails")
     rebuild = actions.add_parser("rebuild", help="rebuild a read model (or every one) from the log")
     rebuild.add_argument("name", nargs="?", help="case_index, findings_list, scorecards or spot_checks (default: all)")
     rebuild.add_argument("--batch", type=int, default=REBUILD_BATCH, help="events per transaction")
