@@ -556,12 +556,13 @@ class Runner:
                 self._follow(stopping)
             except Exception as error:  # noqa: BLE001 - never skip: report, back off, resume from the tracked position
                 self.failures += 1
-                self.failing_at = self.failed_at or self.follower.tracked() + 1
+                resume = self._resume_position()
+                self.failing_at = self.failed_at or resume + 1
                 self.failed_at = None
                 self.error = f"{type(error).__name__}: {error}"
                 log.exception(
                     "follower %s failed at position %d (failure %d); retrying from position %d in %.1fs",
-                    self.name, self.failing_at, self.failures, self.follower.tracked(), backoff,
+                    self.name, self.failing_at, self.failures, resume, backoff,
                 )
                 self._report()
                 stopping.wait(backoff)
@@ -569,6 +570,14 @@ class Runner:
                 backoff = min(backoff * 2, 30.0)
             else:
                 backoff = 0.5
+
+    def _resume_position(self) -> int:
+        """Where the next attempt starts: the tracked position, or the one known here when the store cannot
+        say (it may be what failed; asking it again here must not end the follower's thread)."""
+        try:
+            return self.follower.tracked()
+        except Exception:  # noqa: BLE001 - the retry reads it again once the store answers
+            return self.position
 
     def _report(self) -> None:
         if self.report is None:

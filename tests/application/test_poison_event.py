@@ -214,3 +214,33 @@ def test_a_new_worker_clears_what_the_worker_before_it_reported(database_url: st
     finally:
         api.close()
         worker.close()
+
+
+def test_a_follower_outlives_its_store_being_unreachable_for_a_while(database_url: str, tmp_path: Path) -> None:
+    """The store goes away (a PostgreSQL restart, a full disk): the follower's retry must not itself die on the
+    store it cannot reach. It says so in /health meanwhile and goes on when the store is back."""
+    from eventsourcing.persistence import OperationalError
+
+    hotline = bootstrap(make_settings(database_url, followers="embedded", var_dir=tmp_path / "var"))
+    hotline.start()
+    try:
+        seed_units(hotline)
+        assert hotline.consistent(hotline.store.head())
+        runner = hotline.followers.runner("case_index")
+        group = runner.follower
+        tracked, down = group.tracked, [3]
+
+        def unreachable() -> int:
+            if down[0]:
+                down[0] -= 1
+                raise OperationalError("the store went away")
+            return tracked()
+
+        group.tracked = unreachable
+        runner.interrupt()  # the follower looks at the store again, and finds it gone
+        eventually(lambda: runner.error is not None and "the store went away" in runner.error)
+        case_id = accept(hotline)
+        assert hotline.followers.wait(hotline.store.head(), timeout=20)
+        assert str(case_id) in listed(hotline) and runner.error is None and not down[0]
+    finally:
+        hotline.close()
