@@ -188,10 +188,16 @@ class View(TrackingRecorder):
         """To be ``kept()`` once this batch's transaction commits (never otherwise)."""
         self._pending = knowledge
 
-    def committed(self, position: int) -> None:
-        """The transaction that recorded this view at ``position`` committed: what its batch kept is now known."""
+    def committed(self, position: int, *, wrote: bool = True) -> None:
+        """The transaction that recorded this view at ``position`` committed: what its batch kept is now known.
+
+        ``wrote``: the view wrote in that transaction (``joined``). A transaction that only moved its
+        position after one of its writes did not commit (a group's batch handled again in parts)
+        carries nothing of that write: what it would have kept is dropped, not promoted.
+        """
         if self._uncommitted:
-            self._kept, self._pending, self._uncommitted = self._pending, None, False
+            self._kept = self._pending if wrote else None
+            self._pending, self._uncommitted = None, False
         self._kept_at = position
 
     def insert_tracking(self, tracking: Tracking) -> None:
@@ -241,9 +247,9 @@ class SqlProjection(Projection[View]):
         with self.view.joined(cursor):
             self.handle_events(events)
 
-    def committed(self, position: int) -> None:
+    def committed(self, position: int, *, wrote: bool = True) -> None:
         """The shared transaction that recorded this read model at ``position`` committed (``Together``)."""
-        self.view.committed(position)
+        self.view.committed(position, wrote=wrote)
 
     def handle_events(self, events: Sequence[tuple[Any, Tracking]]) -> None:
         """What a batch does inside its transaction: each event to its handler (views that load rows first override this)."""
@@ -350,6 +356,7 @@ class Together:
         again without it. That is the rare path; the usual one pays no savepoint per member.
         """
         moved: list[str] = []
+        wrote: set[str] = set()
         with self.store.sql.transaction(storable=True, durable=False) as cursor:  # read models: derived again after a power cut
             for member in list(self.members):
                 try:
@@ -358,6 +365,7 @@ class Together:
                     self._leave(member, end)
                     continue
                 if mine:
+                    wrote.add(member.name)
                     try:
                         member.process_joined(cursor, mine)
                     except Exception as error:
@@ -368,7 +376,7 @@ class Together:
             self.store.recorder.record_positions(cursor.raw, moved, end)
         for member in self.members:
             if member.name in moved:
-                member.committed(end)
+                member.committed(end, wrote=member.name in wrote)
         return moved
 
     def _leave(self, member: Any, position: int) -> bool:

@@ -126,3 +126,46 @@ def test_a_view_recorded_elsewhere_since_its_last_batch_forgets_what_it_kept(hot
         hotline.store.recorder.record_positions(cursor.raw, [view.name], hotline.store.head())
     assert view.tracked() > position
     assert view.kept() is None
+
+
+def scorecard_rows(hotline: Hotline) -> tuple[list[Any], list[Any]]:
+    query = hotline.store.sql.query
+    return (
+        sorted((r["id"], r["state"], r["facts"]) for r in query("SELECT * FROM {t}", t="rpt_entities")),
+        sorted(tuple(r.values()) for r in query("SELECT month, unit, figure, n FROM {t}", t="rpt_month")),
+    )
+
+
+def test_a_batch_handled_again_in_parts_does_not_keep_the_calendar_of_its_failed_whole(hotline: Hotline, monkeypatch: pytest.MonkeyPatch) -> None:
+    """One batch: a calendar opened (no figure), a dispatch, then 29 Sep 2026 made a holiday. Its transaction fails;
+    the batch is handled again event by event, and the first part holds nothing for the scorecards. The calendar
+    of the failed whole (with the holiday) must not be kept for the dispatch: the figures equal a rebuild's."""
+    from datetime import date, datetime
+
+    from cases.calendar import TZ
+    from tests.builders import ADMIN, CENTER, handler
+    from tests.world import ctx
+
+    seed_units(hotline)
+    case_id = accept(hotline)
+    hotline.followers.catch_up()
+    hotline.admin.amend_calendar(2027, holidays=[date(2027, 3, 1)], workdays=[], kind=None, reason="国务院通知", ctx=ctx(ADMIN, START + timedelta(minutes=1)))
+    hotline.cases.dispatch(case_id, lead_unit="U1", co_units=[], working_days=None, response_hours=None, ctx=ctx(CENTER, START + timedelta(minutes=2)))
+    hotline.admin.amend_calendar(2026, holidays=[date(2026, 9, 29)], workdays=[], kind=None, reason="国务院通知", ctx=ctx(ADMIN, START + timedelta(minutes=3)))
+    recorder = hotline.store.recorder
+    record, failed = recorder.record_positions, []
+
+    def fail_once(*args: Any, **kwargs: Any) -> Any:
+        if not failed:
+            failed.append(True)
+            raise RuntimeError("injected: the positions could not be recorded")
+        return record(*args, **kwargs)
+
+    monkeypatch.setattr(recorder, "record_positions", fail_once)
+    hotline.followers.catch_up()
+    hotline.cases.sign(case_id, ctx=ctx(handler("U1"), datetime(2026, 9, 30, 10, tzinfo=TZ)))
+    hotline.followers.catch_up()
+    live = scorecard_rows(hotline)
+    hotline.scorecards.reset()
+    hotline.followers.catch_up()
+    assert failed and live == scorecard_rows(hotline)
