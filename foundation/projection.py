@@ -326,7 +326,9 @@ class Together:
     def refresh(self) -> None:
         self.positions = {member.name: member.tracked() for member in self.members}
         decisions = project(event for _, event in self.store.positioned_events(SET_ASIDE_ID))
-        self.set_aside = {m.name: decisions.positions(m.name) if decisions is not None else {} for m in self.members}
+        self.set_aside = {  # as for a follower alone (Runner.load_set_asides): none ever applies to the stored bytes' tree
+            m.name: decisions.positions(m.name) if decisions is not None and getattr(m, "decodes", True) else {} for m in self.members
+        }
 
     def tracked(self) -> int:
         """The position the group has to read from (its last member's); each member's own is noted again."""

@@ -244,3 +244,27 @@ def test_a_follower_outlives_its_store_being_unreachable_for_a_while(database_ur
         assert str(case_id) in listed(hotline) and runner.error is None and not down[0]
     finally:
         hotline.close()
+
+
+def test_a_set_aside_for_every_follower_never_takes_an_event_out_of_the_integrity_tree(hotline: Hotline) -> None:
+    """The decision is recorded before the read models reach the position: they pass over it, but the integrity
+    tree, in the same group, covers every stored event (the poison's bytes too), so the audit still verifies."""
+    from foundation.actors import Actor
+    from foundation.application import Context
+    from foundation.clock import SystemClock
+
+    seed_units(hotline)
+    hotline.followers.catch_up()
+    hotline.store.recorder.insert_events(
+        [StoredEvent(originator_id=uuid4(), originator_version=1, topic=get_topic(Accepted), state=b"\x00 not an event")]
+    )
+    poison = hotline.store.head()
+    admin = Actor(staff="ops-1", unit=None, roles=("admin",))
+    hotline.operations.set_aside(position=poison, followers=(), reason="undecodable bytes", ctx=Context(actor=admin, now=SystemClock().now()))
+    for runner in hotline.followers.runners:
+        runner.refresh()
+    after = accept(hotline)
+    hotline.followers.catch_up()
+    assert str(after) in listed(hotline)
+    report = hotline.audit.verify()
+    assert report.ok and report.tree_size == report.events_checked == hotline.store.head(), report.problems
