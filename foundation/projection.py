@@ -450,6 +450,8 @@ class Runner:
         """Called after each batch this runner recorded: tells processes that wait on it from elsewhere (PostgreSQL)."""
         self.report: Any = None
         """Called when a failure starts, repeats or ends: tells processes that wait on it from elsewhere (``FollowerHealth``)."""
+        self._told: str | None = None
+        """The failure last reported (None: none, or its end was reported)."""
 
     @property
     def name(self) -> str:
@@ -594,7 +596,8 @@ class Runner:
             return
         try:
             self.report(self.name, error=self.error, failing_at=self.failing_at, failures=self.failures)
-        except Exception:  # noqa: BLE001 - the store may be down: the next change reports again
+            self._told = self.error
+        except Exception:  # noqa: BLE001 - the store may be down: the next failure, or the next batch, reports again
             log.warning("follower %s could not report its health", self.name, exc_info=True)
 
     def _reload_set_asides(self) -> None:
@@ -612,8 +615,8 @@ class Runner:
                     if not batch:
                         return
                     self.handle(batch)
-                    if self.error is not None:
-                        self.error = self.failing_at = None
+                    self.error = self.failing_at = None
+                    if self._told is not None:  # the failure's end is reported (again, until that succeeds)
                         self._report()
             finally:
                 self._subscription = None

@@ -6,6 +6,7 @@ everything below it receives what it needs.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from uuid import UUID
 
@@ -38,6 +39,9 @@ from projections.scorecards import Scorecards, ScorecardView
 from projections.spot_checks import SpotChecks, SpotCheckView
 
 
+log = logging.getLogger("hotline.followers")
+
+
 @dataclass
 class Hotline:
     """Everything the API and the CLI use, built once per process."""
@@ -63,17 +67,27 @@ class Hotline:
     notary: Notary | None = None
 
     def start(self) -> None:
-        """Catch up every read model and process, then follow the log live, keep time and sign tree heads."""
+        """Catch up every read model and process, then follow the log live, keep time and sign tree heads.
+
+        With the followers in threads (``embedded``: the server, the worker) a failure to catch up does
+        not stop the process: each follower goes on from its position in its thread, where a poison
+        event is retried, reported (``/health``, a worker's reports) and set aside by decision.
+        """
         if self.settings.followers == "external":
             self.followers.listen()  # the followers run in another process: hear when it records positions
             return
-        self.followers.catch_up()
-        if self.settings.followers == "embedded":
-            self.followers.start()
-            self.timekeeper.start()
-            if self.notary is not None:
-                self.notary.sign_if_grown()
-                self.notary.start(self.settings.audit_head_interval)
+        if self.settings.followers != "embedded":
+            self.followers.catch_up()
+            return
+        try:
+            self.followers.catch_up()
+        except Exception:  # noqa: BLE001 - a poison event, the store away: the threads retry it and report it (/health)
+            log.exception("the followers could not catch up at start; each goes on from its position in its thread")
+        self.followers.start()
+        self.timekeeper.start()
+        if self.notary is not None:
+            self.notary.sign_if_grown()
+            self.notary.start(self.settings.audit_head_interval)
 
     def close(self) -> None:
         if self.notary is not None:

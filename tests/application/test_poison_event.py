@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import time
+from typing import Any
 from collections.abc import Callable
 from pathlib import Path
 from uuid import uuid4
@@ -268,3 +269,60 @@ def test_a_set_aside_for_every_follower_never_takes_an_event_out_of_the_integrit
     assert str(after) in listed(hotline)
     report = hotline.audit.verify()
     assert report.ok and report.tree_size == report.events_checked == hotline.store.head(), report.problems
+
+
+def poison_in(hotline: Hotline) -> int:
+    hotline.store.recorder.insert_events(
+        [StoredEvent(originator_id=uuid4(), originator_version=1, topic=get_topic(Accepted), state=b"\x00 not an event")]
+    )
+    return hotline.store.head()
+
+
+def test_a_worker_started_on_a_poison_event_stays_up_and_reports_it(database_url: str, tmp_path: Path) -> None:
+    """The poison is in the log before the worker starts: catching up fails on it, the worker keeps running, and
+    the API process sees the failure (a worker that exited instead would leave nothing reported)."""
+    worker = bootstrap(make_settings(database_url, followers="embedded", var_dir=tmp_path / "worker"))
+    api = bootstrap(make_settings(database_url, followers="external", var_dir=tmp_path / "api"))
+    seed_units(api)
+    poison = poison_in(api)
+    try:
+        worker.followers.announcing()
+        worker.start()
+        eventually(lambda: {f["name"]: f["failing_at"] for f in api.followers.status()}.get("rules") == poison)
+        assert worker.followers.running
+    finally:
+        api.close()
+        worker.close()
+
+
+def test_the_end_of_a_failure_is_reported_again_until_it_is_recorded(database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from foundation.actors import Actor
+    from foundation.application import Context
+    from foundation.clock import SystemClock
+    from foundation.health import FollowerHealth
+
+    api = bootstrap(make_settings(database_url, followers="external", var_dir=tmp_path / "api"))
+    worker = bootstrap(make_settings(database_url, followers="embedded", var_dir=tmp_path / "worker"))
+    report, lost = FollowerHealth.report, []
+
+    def first_end_lost(self: FollowerHealth, name: str, **kwargs: Any) -> None:
+        if kwargs["error"] is None and name == "rules" and kwargs["failures"] and not lost:
+            lost.append(name)
+            raise OSError("the store did not answer")
+        report(self, name, **kwargs)
+
+    monkeypatch.setattr(FollowerHealth, "report", first_end_lost)
+    try:
+        worker.followers.announcing()
+        worker.start()
+        seed_units(api)
+        poison = poison_in(api)
+        eventually(lambda: {f["name"]: f["failing_at"] for f in api.followers.status()}.get("rules") == poison)
+        admin = Actor(staff="ops-1", unit=None, roles=("admin",))
+        api.operations.set_aside(position=poison, followers=(), reason="undecodable bytes", ctx=Context(actor=admin, now=SystemClock().now()))
+        eventually(lambda: bool(lost), timeout=60)
+        accept(api)  # the next batch reports the end again
+        eventually(lambda: not any(f["error"] for f in api.followers.status()))
+    finally:
+        api.close()
+        worker.close()
