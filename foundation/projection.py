@@ -375,7 +375,7 @@ class Together:
                 elif self.positions.get(member.name, 0) >= end:
                     continue
                 moved.append(member.name)  # with events of its own, or none: only its position moves
-            self.store.recorder.record_positions(cursor.raw, moved, end)
+            self.store.recorder.record_positions(cursor.raw, {name: self.positions.get(name, 0) for name in moved}, end)
         for member in self.members:
             if member.name in moved:
                 member.committed(end, wrote=member.name in wrote)

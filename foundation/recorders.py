@@ -16,7 +16,7 @@ a plain transaction in which every error rolls everything back.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -154,27 +154,36 @@ class CommandRecords:
             rows = Cursor(raw, self.dialect).fetch(text, [after, upto], t=self.events_table_name)
         return [(int(row["position"]), row["topic"]) for row in rows]
 
-    def record_positions(self, raw: Any, names: Sequence[str], position: int) -> None:
-        """Several followers' positions in one statement, in the caller's transaction.
+    def record_positions(self, raw: Any, moves: Mapping[str, int], position: int) -> None:
+        """Several followers' positions in one statement, in the caller's transaction: each moves from
+        exactly the position its batch started from (``moves``: name → that position; 0: none yet) to
+        ``position``.
 
-        As the library records one (``_insert_tracking``): a position only moves forwards, and one
-        that would not (another process of the follower recorded it already) is an
-        ``IntegrityError``, which rolls the caller's transaction back.
+        Stricter than the library's one (``_insert_tracking``), which only refuses a move that is not
+        forwards: a second process following the same read models (a worker, and a server not told
+        ``HOTLINE_FOLLOWERS=external``) may have recorded part of this batch's events meanwhile, and
+        moving on from a position this batch did not start from would count them twice. A move that
+        does not start where the store stands is an ``IntegrityError`` and rolls the caller's
+        transaction back; the follower reads its position again and handles what is left.
         """
-        if not names:
+        if not moves:
             return
         self._check_has_multi_row_tracking_table(raw)  # the library's one-time upgrade of an old tracking table
-        values = ", ".join("(?, ?)" for _ in names)
-        text = (
-            f"INSERT INTO {{t}} AS tr (application_name, notification_id) VALUES {values} "
-            "ON CONFLICT (application_name) DO UPDATE SET notification_id = excluded.notification_id "
-            "WHERE tr.notification_id < excluded.notification_id RETURNING application_name"
-        )
-        params = [value for name in names for value in (name, position)]
-        recorded = Cursor(raw, self.dialect).fetch(text, params, t=self.tracking_table)
-        if len(recorded) != len(names):
-            missed = sorted(set(names) - {row["application_name"] for row in recorded})
-            raise IntegrityError(f"positions of {', '.join(missed)} are at or beyond {position} already")
+        cursor, recorded = Cursor(raw, self.dialect), set()
+        going = [name for name, started in moves.items() if started]
+        if going:  # the usual case, one statement: each row moves on from where its batch started
+            matches = " OR ".join("(application_name = ? AND notification_id = ?)" for _ in going)
+            text = f"UPDATE {{t}} SET notification_id = ? WHERE notification_id < ? AND ({matches}) RETURNING application_name"
+            params = [position, position, *(value for name in going for value in (name, moves[name]))]
+            recorded |= {row["application_name"] for row in cursor.fetch(text, params, t=self.tracking_table)}
+        new = [name for name, started in moves.items() if not started]
+        if new:  # a follower's first position: nobody may have recorded one meanwhile
+            values = ", ".join("(?, ?)" for _ in new)
+            text = f"INSERT INTO {{t}} (application_name, notification_id) VALUES {values} ON CONFLICT (application_name) DO NOTHING RETURNING application_name"
+            recorded |= {row["application_name"] for row in cursor.fetch(text, [v for name in new for v in (name, position)], t=self.tracking_table)}
+        if len(recorded) != len(moves):
+            missed = sorted(set(moves) - recorded)
+            raise IntegrityError(f"positions of {', '.join(missed)} are not where this batch started (another process moved them)")
 
     def positions(self) -> dict[str, int]:
         """Every follower's recorded position, in one read."""

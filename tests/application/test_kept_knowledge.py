@@ -123,7 +123,7 @@ def test_a_view_recorded_elsewhere_since_its_last_batch_forgets_what_it_kept(hot
     assert view.kept() is not None
     accept(hotline, START + timedelta(minutes=1))
     with hotline.store.sql.transaction() as cursor:  # as another process would record it
-        hotline.store.recorder.record_positions(cursor.raw, [view.name], hotline.store.head())
+        hotline.store.recorder.record_positions(cursor.raw, {view.name: position}, hotline.store.head())
     assert view.tracked() > position
     assert view.kept() is None
 

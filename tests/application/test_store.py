@@ -171,18 +171,23 @@ def test_long_lived_counters_and_tallies_are_snapshotted_too(database_url: str) 
         hotline.close()
 
 
-def test_several_positions_recorded_in_one_statement_only_move_forwards(hotline: Any) -> None:
-    """The read models' group records every member's position at once, as the library records one:
-    a position that would not move forwards refuses the whole statement (its transaction rolls back)."""
+def test_several_positions_recorded_in_one_statement_each_move_on_from_where_its_batch_started(hotline: Any) -> None:
+    """The read models' group records every member's position at once: each moves from the position its batch
+    started from, and from nowhere else (another process moved it: the whole statement is refused, its
+    transaction rolls back); never backwards."""
     recorder = hotline.store.recorder
     with hotline.store.sql.transaction() as cursor:
-        recorder.record_positions(cursor.raw, ["group-a", "group-b"], 10)
+        recorder.record_positions(cursor.raw, {"group-a": 0, "group-b": 0}, 10)
     assert (recorder.max_tracking_id("group-a"), recorder.max_tracking_id("group-b")) == (10, 10)
     with pytest.raises(IntegrityError, match="group-a"), hotline.store.sql.transaction() as cursor:
-        recorder.record_positions(cursor.raw, ["group-a", "group-c"], 10)  # group-a is there already
+        recorder.record_positions(cursor.raw, {"group-a": 10, "group-c": 0}, 10)  # not forwards
+    with pytest.raises(IntegrityError, match="group-a"), hotline.store.sql.transaction() as cursor:
+        recorder.record_positions(cursor.raw, {"group-a": 4, "group-c": 0}, 12)  # group-a is at 10, not at 4
+    with pytest.raises(IntegrityError, match="group-c"), hotline.store.sql.transaction() as cursor:
+        recorder.record_positions(cursor.raw, {"group-a": 10, "group-c": 3}, 12)  # group-c is nowhere yet
     assert (recorder.max_tracking_id("group-a"), recorder.max_tracking_id("group-c")) == (10, None)
     with hotline.store.sql.transaction() as cursor:
-        recorder.record_positions(cursor.raw, ["group-a", "group-c"], 12)
+        recorder.record_positions(cursor.raw, {"group-a": 10, "group-c": 0}, 12)
     assert (recorder.max_tracking_id("group-a"), recorder.max_tracking_id("group-b"), recorder.max_tracking_id("group-c")) == (12, 10, 12)
 
 
@@ -230,3 +235,40 @@ def test_only_the_read_models_commit_without_waiting_for_the_disk_and_the_connec
         type(sql).transaction = original  # type: ignore[method-assign]
     assert (False, False) in levels  # the read models' batch
     assert all(waits for durable, waits in levels if durable)
+
+
+def test_two_processes_following_the_same_read_models_never_count_an_event_twice(settings: Any) -> None:
+    """One process's read models handled part of a batch another process then handles whole (a worker, and a
+    server not told ``HOTLINE_FOLLOWERS=external``): the second's position does not start where the store
+    stands, so its transaction is refused, and it goes on from the first's position. Figures equal a rebuild."""
+    from datetime import timedelta
+
+    from hotline.bootstrap import bootstrap
+    from tests.builders import CENTER
+    from tests.conftest import START
+    from tests.world import accept, ctx, seed_units
+
+    first, second = bootstrap(settings), bootstrap(settings)
+    try:
+        seed_units(first)
+        first.followers.catch_up()
+        second.followers.runner("case_index").refresh()  # both stand at the same position now
+        before = first.store.head()
+        case_id = accept(first)
+        first.cases.dispatch(case_id, lead_unit="U1", co_units=[], working_days=None, response_hours=None, ctx=ctx(CENTER, START + timedelta(minutes=1)))
+        part = first.store.head()
+        accept(first, START + timedelta(minutes=2))
+        whole = first.store.recorder.select_notifications(start=before, limit=100, inclusive_of_start=False)
+        for process, upto in ((first, part), (second, first.store.head())):
+            group = process.followers.runner("case_index")
+            group.handle([n for n in whole if n.id <= upto])  # the second still holds the position it read before
+        second.followers.catch_up()
+        month = START.strftime("%Y-%m")
+        live = first.scorecards.totals((month, month), units=["U1"])
+        first.scorecards.reset()
+        first.followers.catch_up()
+        assert live == first.scorecards.totals((month, month), units=["U1"])
+        assert live[("U1", "")]["dispatched"] == 1
+    finally:
+        first.close()
+        second.close()
