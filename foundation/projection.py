@@ -80,8 +80,8 @@ class View(TrackingRecorder):
         self._kept: Any = None
         self._pending: Any = None
         self._uncommitted = False
-        self._kept_at: int | None = None
-        """The position of the committed batch whose knowledge is kept."""
+        self._at: int | None = None
+        """The view's position as this process last read or recorded it (what it keeps is as of it)."""
 
     @abstractmethod
     def schema(self) -> list[str]:
@@ -96,7 +96,7 @@ class View(TrackingRecorder):
         created again, and it rebuilds from the log. The position goes first, so a crash in
         between still rebuilds.
         """
-        self._kept = self._pending = None
+        self._kept = self._pending = self._at = None
         with self.sql.transaction() as cursor:
             cursor.execute("CREATE TABLE IF NOT EXISTS {t} (name TEXT PRIMARY KEY, shape TEXT NOT NULL)", t=SHAPES)
         rows = self.sql.query("SELECT shape FROM {t} WHERE name = ?", (self.name,), t=SHAPES)
@@ -150,7 +150,10 @@ class View(TrackingRecorder):
         with self.sql.transaction(storable=True, durable=False) as cursor:  # derived again after a power cut
             with self.joined(cursor):
                 yield
-            self.store.recorder._insert_tracking(cursor.raw, Tracking(self.name, tracking.notification_id))  # noqa: SLF001
+            if self._at is None:  # never read here: the library's check (only forwards)
+                self.store.recorder._insert_tracking(cursor.raw, Tracking(self.name, tracking.notification_id))  # noqa: SLF001
+            else:  # on from where this process knows the view stands, as the group records (exactly once across processes)
+                self.store.recorder.record_positions(cursor.raw, {self.name: self._at}, tracking.notification_id)
         self.committed(tracking.notification_id)
 
     @contextmanager
@@ -198,7 +201,7 @@ class View(TrackingRecorder):
         if self._uncommitted:
             self._kept = self._pending if wrote else None
             self._pending, self._uncommitted = None, False
-        self._kept_at = position
+        self._at = position
 
     def insert_tracking(self, tracking: Tracking) -> None:
         with self.batch(tracking):
@@ -210,13 +213,14 @@ class View(TrackingRecorder):
 
     def tracked(self) -> int:
         found = self.max_tracking_id() or 0
-        if found != self._kept_at:
+        if found != self._at:
             self._kept = None  # recorded by someone else since: what this process kept may be stale
+        self._at = found
         return found
 
     def reset(self) -> None:
         """Forget the view's rows and position; it rebuilds from the log (its secondary indexes afterwards)."""
-        self._kept = self._pending = None
+        self._kept = self._pending = self._at = None
         with self.sql.transaction() as cursor:
             for name, _ in self.indexes():
                 cursor.execute("DROP INDEX IF EXISTS {i}", i=name)
@@ -532,6 +536,7 @@ class Runner:
                         self.follower.leaving.pop(0)
             if not kept or kept[-1].id != notifications[-1].id:
                 self.store.recorder.insert_tracking(Tracking(self.name, notifications[-1].id))
+                self.follower.tracked()  # a view learns where it stands now (its next batch moves on from there)
             self.batches += 1
         self._advance(notifications[-1].id)
         if self.announce is not None:

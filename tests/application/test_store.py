@@ -272,3 +272,27 @@ def test_two_processes_following_the_same_read_models_never_count_an_event_twice
     finally:
         first.close()
         second.close()
+
+
+def test_a_read_model_alone_moves_on_only_from_where_it_knows_it_stands(hotline: Any) -> None:
+    """A read model that left the group (or is rebuilt alone) records its position as the group does: a batch
+    whose start another process has moved past is refused, and once it has read where it stands it goes on."""
+    from eventsourcing.persistence import Tracking
+
+    from tests.world import accept, seed_units
+
+    seed_units(hotline)
+    accept(hotline)
+    hotline.followers.catch_up()
+    view = hotline.scorecards
+    at = view.tracked()
+    accept(hotline)  # not handled here: another process will have
+    head = hotline.store.head()
+    with hotline.store.sql.transaction() as cursor:  # another process handled up to the head meanwhile
+        hotline.store.recorder.record_positions(cursor.raw, {view.name: at}, head)
+    with pytest.raises(IntegrityError, match=view.name), view.batch(Tracking(view.name, head + 1)):
+        pass
+    assert view.tracked() == head
+    with view.batch(Tracking(view.name, head + 1)):
+        pass
+    assert view.tracked() == head + 1
