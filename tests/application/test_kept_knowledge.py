@@ -52,6 +52,21 @@ def calendar_reads(hotline: Hotline, monkeypatch: pytest.MonkeyPatch) -> list[st
     return seen
 
 
+def fail_recording_once(hotline: Hotline, monkeypatch: pytest.MonkeyPatch) -> list[bool]:
+    """The next recording of the read models' positions fails (its transaction rolls back); the list says it did."""
+    recorder = hotline.store.recorder
+    record, failed = recorder.record_positions, []
+
+    def fail_once(*args: Any, **kwargs: Any) -> Any:
+        if not failed:
+            failed.append(True)
+            raise RuntimeError("injected: the positions could not be recorded")
+        return record(*args, **kwargs)
+
+    monkeypatch.setattr(recorder, "record_positions", fail_once)
+    return failed
+
+
 def test_after_a_committed_batch_the_tree_edge_and_the_calendar_are_not_read_again(hotline: Hotline, monkeypatch: pytest.MonkeyPatch) -> None:
     seed_units(hotline)
     accept(hotline)
@@ -73,16 +88,7 @@ def test_a_batch_whose_transaction_did_not_commit_leaves_no_knowledge_behind(hot
     seed_units(hotline)
     hotline.followers.catch_up()
     accept(hotline)
-    recorder = hotline.store.recorder
-    record, failed = recorder.record_positions, []
-
-    def fail_once(*args: Any, **kwargs: Any) -> Any:
-        if not failed:
-            failed.append(True)
-            raise RuntimeError("injected: the positions could not be recorded")
-        return record(*args, **kwargs)
-
-    monkeypatch.setattr(recorder, "record_positions", fail_once)
+    failed = fail_recording_once(hotline, monkeypatch)
     hotline.followers.catch_up()  # the failed batch is handled again (in smaller parts, to find a poison event)
     accept(hotline, START + timedelta(minutes=1))
     hotline.followers.catch_up()
@@ -152,16 +158,7 @@ def test_a_batch_handled_again_in_parts_does_not_keep_the_calendar_of_its_failed
     hotline.admin.amend_calendar(2027, holidays=[date(2027, 3, 1)], workdays=[], kind=None, reason="国务院通知", ctx=ctx(ADMIN, START + timedelta(minutes=1)))
     hotline.cases.dispatch(case_id, lead_unit="U1", co_units=[], working_days=None, response_hours=None, ctx=ctx(CENTER, START + timedelta(minutes=2)))
     hotline.admin.amend_calendar(2026, holidays=[date(2026, 9, 29)], workdays=[], kind=None, reason="国务院通知", ctx=ctx(ADMIN, START + timedelta(minutes=3)))
-    recorder = hotline.store.recorder
-    record, failed = recorder.record_positions, []
-
-    def fail_once(*args: Any, **kwargs: Any) -> Any:
-        if not failed:
-            failed.append(True)
-            raise RuntimeError("injected: the positions could not be recorded")
-        return record(*args, **kwargs)
-
-    monkeypatch.setattr(recorder, "record_positions", fail_once)
+    failed = fail_recording_once(hotline, monkeypatch)
     hotline.followers.catch_up()
     hotline.cases.sign(case_id, ctx=ctx(handler("U1"), datetime(2026, 9, 30, 10, tzinfo=TZ)))
     hotline.followers.catch_up()
