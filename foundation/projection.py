@@ -61,8 +61,9 @@ class View(TrackingRecorder):
     """A read model's tables in the store's database, with its position in the store's tracking table.
 
     Handlers write through the view while a batch is open (``batch()``); the view then records the
-    batch's position in the same transaction, refusing to move backwards: either both commit or
-    neither does, so a view is exactly once even across a crash. Its position is kept under the
+    batch's position in the same transaction, moving it on only from where this process knows it
+    stood (``record_positions``): either both commit or neither does, so a view is exactly once
+    even across a crash or a second process following it. Its position is kept under the
     view's own ``name`` (one log, one tracking table for every follower).
     """
 
@@ -147,13 +148,12 @@ class View(TrackingRecorder):
 
         The handlers' text is written as the database can hold it (``foundation.sql.storable``).
         """
+        started = self.tracked() if self._at is None else self._at  # read before the transaction: one connection at a time
         with self.sql.transaction(storable=True, durable=False) as cursor:  # derived again after a power cut
             with self.joined(cursor):
                 yield
-            if self._at is None:  # never read here: the library's check (only forwards)
-                self.store.recorder._insert_tracking(cursor.raw, Tracking(self.name, tracking.notification_id))  # noqa: SLF001
-            else:  # on from where this process knows the view stands, as the group records (exactly once across processes)
-                self.store.recorder.record_positions(cursor.raw, {self.name: self._at}, tracking.notification_id)
+            # on from where this process knows the view stands, as the group records (exactly once across processes)
+            self.store.recorder.record_positions(cursor.raw, {self.name: started}, tracking.notification_id)
         self.committed(tracking.notification_id)
 
     @contextmanager
