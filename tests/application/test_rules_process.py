@@ -227,10 +227,14 @@ def test_the_rules_make_a_case_accepted_in_the_batch_from_the_batch_without_read
 
 
 def test_a_batch_without_the_case_s_acceptance_does_not_make_the_case(hotline: Any) -> None:
+    """A case neither cached nor accepted in the batch is left to be loaded from the log: nothing half made is
+    handed on, nor put in the process's cache."""
     seed_units(hotline)
     case_id = signed_case(hotline)
     later = [e for _, e in hotline.store.positioned_events(case_id)][1:]
     assert case_id not in hotline.rules.forward(later)
+    with pytest.raises(KeyError):
+        hotline.rules.repository.cache.get(case_id)
 
 
 def test_a_cached_case_with_a_gap_before_the_batch_is_loaded_from_the_log(hotline: Any) -> None:
